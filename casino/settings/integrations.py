@@ -1,0 +1,17 @@
+"""Outbound integrations: providers, gateways, sandbox partners, circuit breaker."""
+
+from .env import env
+
+# Development defaults for the bundled sandbox partners only; real partners' secrets live encrypted in the database.
+SANDBOX_WEBHOOK_SECRET = env.str("SANDBOX_WEBHOOK_SECRET", default="sandbox-webhook-secret-dev-only")
+SANDBOX_PROVIDER_KEY_ID = env.str("SANDBOX_PROVIDER_KEY_ID", default="sandbox-key")
+SANDBOX_PROVIDER_SECRET = env.str("SANDBOX_PROVIDER_SECRET", default="sandbox-provider-secret-dev-only")
+
+# Outbound HTTP defaults (a provider or gateway row can override its own timeouts).
+OUTBOUND_CONNECT_TIMEOUT = env.float("OUTBOUND_CONNECT_TIMEOUT", default=3.0)
+OUTBOUND_READ_TIMEOUT = env.float("OUTBOUND_READ_TIMEOUT", default=10.0)
+# Circuit breaker: open after this many consecutive failures, try again after the reset timeout.
+CIRCUIT_FAIL_MAX = env.int("CIRCUIT_FAIL_MAX", default=5)
+CIRCUIT_RESET_SECONDS = env.int("CIRCUIT_RESET_SECONDS", default=30)
+
+GAMES_CACHE_SECONDS = env.int("GAMES_CACHE_SECONDS", default=300)

@@ -1,0 +1,22 @@
+"""Test settings: the production shape (PostgreSQL, Redis) with one Redis database per xdist worker."""
+
+import os
+
+from . import *  # noqa: F403
+from .base import CACHES, CHANNEL_LAYERS, REDIS_URL
+
+# Each xdist worker gets its own Redis database, so cache.clear() in one worker cannot touch another.
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+_redis_db = 1 + int(_worker.removeprefix("gw") or 0) % 14
+if REDIS_URL:
+    _url = REDIS_URL.rsplit("/", 1)[0] if REDIS_URL.count("/") > 2 else REDIS_URL
+    CACHES["default"]["LOCATION"] = f"{_url}/{_redis_db}"
+    CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [f"{_url}/{_redis_db}"]
+
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_BROKER_URL = "memory://"
+SANDBOX_MODE = True
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+FIELD_ENCRYPTION_KEYS = ["bWFrZS10ZXN0LWVuY3J5cHRpb24ta2V5LTMyLWJ5dGU="]
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"user": "100000/minute", "anon": "100000/minute"}  # noqa: F405

@@ -1,0 +1,1 @@
+"""Payment gateways: deposits, withdrawals, webhooks, sandbox gateways."""

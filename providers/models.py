@@ -1,0 +1,1 @@
+"""Game providers: registry, adapters, wallet callbacks, sandbox provider."""

@@ -1,0 +1,60 @@
+"""Shared fixtures: players and money set up through the real services, never hand-built rows."""
+
+import itertools
+
+import pytest
+from django.core.cache import cache
+
+from casino.services import player_register
+from ledger.models import AccountKind
+from ledger.services import system_account_get_or_create, transfer, wallet_get_or_create
+
+_names = itertools.count()
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache():
+    cache.clear()
+    yield
+
+
+@pytest.fixture
+def make_player(db):
+    def make(*, currency="EUR", country="MT", kyc_status=None, username=None):
+        username = username or f"player{next(_names)}"
+        user = player_register(
+            username=username,
+            password="correct-horse-9",
+            email=f"{username}@example.com",
+            country=country,
+            currency=currency,
+        )
+        if kyc_status:
+            from casino.services import player_kyc_set
+
+            player_kyc_set(user=user, status=kyc_status)
+        user.refresh_from_db()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def fund(db):
+    """Credit a player's wallet from a test gateway's clearing account, as a confirmed deposit would."""
+    counter = itertools.count()
+
+    def fund(user, minor: int, currency: str = "EUR"):
+        wallet = wallet_get_or_create(user=user, currency=currency)
+        clearing = system_account_get_or_create(kind=AccountKind.GATEWAY_CLEARING, currency=currency, partner="test")
+        transfer(
+            source=clearing,
+            destination=wallet,
+            amount=minor,
+            kind="deposit",
+            idempotency_key=f"test-fund:{user.pk}:{next(counter)}",
+        )
+        wallet.refresh_from_db()
+        return wallet
+
+    return fund
