@@ -7,8 +7,11 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 # Production-shaped test services (PostgreSQL and Redis on this machine; override for yours).
 TEST_PG ?= postgres://postgres@127.0.0.1:5432
 TEST_REDIS ?= redis://127.0.0.1:6379/0
-TEST_ENV := DJANGO_SETTINGS_MODULE=casino.settings.test DATABASE_URL=$(TEST_PG)/casino \
-	DATABASE_TEST_TEMPLATE=casino_test_template REDIS_URL=$(TEST_REDIS)
+# DB_NAME and REDIS_TEST_DB_BASE let two checkouts run their suites side by side.
+DB_NAME ?= casino
+REDIS_TEST_DB_BASE ?= 1
+TEST_ENV := DJANGO_SETTINGS_MODULE=casino.settings.test DATABASE_URL=$(TEST_PG)/$(DB_NAME) \
+	DATABASE_TEST_TEMPLATE=$(DB_NAME)_test_template REDIS_URL=$(TEST_REDIS) REDIS_TEST_DB_BASE=$(REDIS_TEST_DB_BASE)
 
 .PHONY: install run test lint format services bench clean
 
@@ -37,7 +40,7 @@ services:
 	bin/services-up
 
 test: install lint services
-	bin/test-template "$(TEST_PG)"
+	bin/test-template "$(TEST_PG)" "$(DB_NAME)_test_template"
 	$(TEST_ENV) $(VENV)/bin/pytest -n auto --dist loadgroup $(PYTEST_ARGS)
 
 bench: install services

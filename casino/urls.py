@@ -19,7 +19,17 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("casino.api_urls")),
+    path("api/v1/payments/", include("payments.urls")),
+    path("api/v1/providers/", include("providers.urls")),
+    path("webhooks/payments/", include("payments.webhook_urls")),
 ]
 
 if settings.SANDBOX_MODE:
-    urlpatterns += []  # sandbox partners mount their URL spaces here
+    # The bundled sandbox partners run for real over HTTP in their own URL spaces, only in sandbox mode.
+    urlpatterns += [
+        path("sandbox/provider/", include("providers.sandbox.urls")),
+        path("sandbox/soap-provider/", include("providers.sandbox_soap.urls")),
+        path("sandbox/gateway/", include("payments.sandbox.urls")),
+        path("sandbox/soap-gateway/", include("payments.sandbox_soap.urls")),
+    ]

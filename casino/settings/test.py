@@ -7,7 +7,7 @@ from .base import CACHES, CHANNEL_LAYERS, REDIS_URL
 
 # Each xdist worker gets its own Redis database, so cache.clear() in one worker cannot touch another.
 _worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
-_redis_db = 1 + int(_worker.removeprefix("gw") or 0) % 14
+_redis_db = int(os.environ.get("REDIS_TEST_DB_BASE", "1")) + int(_worker.removeprefix("gw") or 0) % 4
 if REDIS_URL:
     _url = REDIS_URL.rsplit("/", 1)[0] if REDIS_URL.count("/") > 2 else REDIS_URL
     CACHES["default"]["LOCATION"] = f"{_url}/{_redis_db}"

@@ -44,4 +44,9 @@ class Command(BaseCommand):
 
     def seeders(self):
         """Each app's sandbox seeding service; each returns one line to print."""
-        return []
+        from payments.sandbox import seed as gateway_seed
+        from payments.sandbox_soap import seed as soap_gateway_seed
+        from providers.sandbox import seed as provider_seed
+        from providers.sandbox_soap import seed as soap_provider_seed
+
+        return [provider_seed.seed, soap_provider_seed.seed, gateway_seed.seed, soap_gateway_seed.seed]

@@ -1,0 +1,1 @@
+"""Sandbox partner: payments/sandbox (enabled only in sandbox mode)."""

@@ -1,0 +1,3 @@
+"""URL space of the sandbox partner payments/sandbox."""
+
+urlpatterns = []

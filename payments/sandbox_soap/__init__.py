@@ -1,0 +1,1 @@
+"""Sandbox partner: payments/sandbox_soap (enabled only in sandbox mode)."""

@@ -1,0 +1,3 @@
+"""Payments API for players under /api/v1/payments."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""Payment gateway webhooks under /webhooks/payments/<gateway_code>/."""
+
+urlpatterns = []

@@ -1,1 +1,0 @@
-"""Game providers: registry, adapters, wallet callbacks, sandbox provider."""

@@ -1,0 +1,3 @@
+"""Provider models: catalog."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""Provider models: rounds."""
+
+__all__ = []

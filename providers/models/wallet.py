@@ -1,0 +1,3 @@
+"""Provider models: wallet."""
+
+__all__ = []

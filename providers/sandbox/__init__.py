@@ -1,0 +1,1 @@
+"""Sandbox partner: providers/sandbox (enabled only in sandbox mode)."""

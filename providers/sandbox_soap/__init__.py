@@ -1,0 +1,1 @@
+"""Sandbox partner: providers/sandbox_soap (enabled only in sandbox mode)."""

@@ -1,0 +1,3 @@
+"""URL space of the sandbox partner providers/sandbox_soap."""
+
+urlpatterns = []
