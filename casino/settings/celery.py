@@ -13,6 +13,13 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "UTC"
 
+# Periodic jobs; django-celery-beat copies these into the admin, where staff can change or pause them.
+# Apps add their own entries here (reconciliation, polling), all in one place.
+CELERY_BEAT_SCHEDULE = {
+    "ledger-expire-holds": {"task": "ledger.expire_holds", "schedule": 60.0},
+    "casino-purge-idempotency-records": {"task": "casino.purge_idempotency_records", "schedule": 3600.0},
+}
+
 if REDIS_URL:
     CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
