@@ -76,6 +76,7 @@ def _session_for(name: str) -> requests.Session:
     with _lock:
         if name not in _sessions:
             session = requests.Session()
+            session.trust_env = False  # no environment proxies or CA bundles overriding the partner's settings
             adapter = HTTPAdapter(pool_connections=4, pool_maxsize=32, max_retries=0)
             session.mount("http://", adapter)
             session.mount("https://", adapter)

@@ -1,0 +1,1 @@
+"""Helpers shared by the bundled sandbox partners (enabled only in sandbox mode)."""

@@ -1,0 +1,143 @@
+"""SOAP/XML partners (game providers and payment gateways): a zeep client built from a bundled WSDL, every message
+body validated against the partner's XSD both ways, mutual TLS from the partner row, and every call run through
+`OutboundClient.call` so SOAP partners share the breaker, the metrics and the error classes of REST ones.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+import zeep
+import zeep.exceptions
+from lxml import etree
+from requests.adapters import HTTPAdapter
+
+from casino.outbound import OutboundClient, PartnerRejected, PartnerTimeout, PartnerUnavailable
+
+SOAP_ENV_NS = "http://schemas.xmlsoap.org/soap/envelope/"
+
+
+class SchemaViolation(PartnerRejected):
+    """A message that does not match the partner's XSD; never believed, never retried as is."""
+
+
+class XsdValidationPlugin(zeep.Plugin):
+    """Validate the first element of every SOAP body (request and response) against the XSD."""
+
+    def __init__(self, xsd_path: str | Path):
+        self.schema = etree.XMLSchema(etree.parse(str(xsd_path)))
+
+    def _validate(self, envelope, direction: str):
+        body = envelope.find(f"{{{SOAP_ENV_NS}}}Body")
+        for element in body if body is not None else []:
+            if element.tag == f"{{{SOAP_ENV_NS}}}Fault":
+                continue
+            if not self.schema.validate(element):
+                raise SchemaViolation(
+                    f"{direction} SOAP body does not match the XSD: {self.schema.error_log.last_error}"
+                )
+
+    def egress(self, envelope, http_headers, operation, binding_options):
+        self._validate(envelope, "outbound")
+        return envelope, http_headers
+
+    def ingress(self, envelope, http_headers, operation):
+        self._validate(envelope, "inbound")
+        return envelope, http_headers
+
+
+@dataclass(frozen=True)
+class TlsMaterial:
+    """PEM texts from a partner row: the client certificate and key we present, the CA that signs their server."""
+
+    client_cert: str = ""
+    client_key: str = ""
+    ca_cert: str = ""
+
+
+_tls_lock = threading.Lock()
+_tls_dir = Path(tempfile.mkdtemp(prefix="casino-tls-"))
+
+
+def _pem_file(pem: str, suffix: str) -> str:
+    """Write a PEM once to a private file named by its hash (requests needs paths, not strings)."""
+    path = _tls_dir / f"{hashlib.sha256(pem.encode()).hexdigest()[:32]}{suffix}"
+    with _tls_lock:
+        if not path.exists():
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(pem)
+    return str(path)
+
+
+def soap_session(tls: TlsMaterial | None) -> requests.Session:
+    session = requests.Session()
+    # Partners are reached directly with the CA configured on their row: environment CA bundles and proxies,
+    # which requests would otherwise let override session.verify, do not apply.
+    session.trust_env = False
+    session.mount("https://", HTTPAdapter(pool_maxsize=16, max_retries=0))
+    session.mount("http://", HTTPAdapter(pool_maxsize=16, max_retries=0))
+    if tls and tls.client_cert and tls.client_key:
+        session.cert = (_pem_file(tls.client_cert, ".crt"), _pem_file(tls.client_key, ".key"))
+    if tls and tls.ca_cert:
+        session.verify = _pem_file(tls.ca_cert, ".ca.pem")
+    return session
+
+
+def soap_service(
+    *,
+    wsdl_path: str | Path,
+    xsd_path: str | Path,
+    endpoint: str,
+    tls: TlsMaterial | None = None,
+    connect_timeout: float = 3.0,
+    read_timeout: float = 10.0,
+    binding: str | None = None,
+):
+    """A zeep service proxy bound to `endpoint` (the WSDL's own address is ignored)."""
+    transport = zeep.Transport(session=soap_session(tls), timeout=connect_timeout, operation_timeout=read_timeout)
+    settings = zeep.Settings(strict=True, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    client = zeep.Client(
+        wsdl=str(wsdl_path), transport=transport, settings=settings, plugins=[XsdValidationPlugin(xsd_path)]
+    )
+    binding = binding or next(iter(client.wsdl.bindings))
+    return client.create_service(binding, endpoint)
+
+
+def soap_call(client: OutboundClient, operation: str, send):
+    """Run one SOAP call under the partner's breaker and histogram, translating zeep/requests errors.
+
+    A fault with a Client code is the partner refusing this request (PartnerRejected, not retried); a Server fault,
+    5xx, or a connection failure is PartnerUnavailable; a read timeout leaves the outcome unknown (PartnerTimeout).
+    """
+
+    def translated():
+        try:
+            return send()
+        except zeep.exceptions.Fault as fault:
+            code = (fault.code or "").rsplit(":", 1)[-1]
+            error_class = PartnerRejected if code == "Client" else PartnerUnavailable
+            raise error_class(
+                f"{client.name}: SOAP fault {code}: {fault.message}",
+                status=500,
+                body={"faultcode": code, "faultstring": fault.message},
+            ) from None
+        except zeep.exceptions.TransportError as exc:
+            error_class = PartnerUnavailable if exc.status_code >= 500 else PartnerRejected
+            raise error_class(f"{client.name}: HTTP {exc.status_code}", status=exc.status_code) from None
+        except (zeep.exceptions.ValidationError, zeep.exceptions.XMLSyntaxError) as exc:
+            raise SchemaViolation(f"{client.name}: invalid SOAP message: {exc}") from None
+        except requests.exceptions.ReadTimeout as exc:
+            raise PartnerTimeout(f"{client.name}: no answer in time") from exc
+        except requests.exceptions.SSLError as exc:
+            raise PartnerUnavailable(f"{client.name}: TLS handshake failed: {exc}") from exc
+        except requests.exceptions.RequestException as exc:
+            raise PartnerUnavailable(f"{client.name}: connection failed") from exc
+
+    return client.call(operation, translated)

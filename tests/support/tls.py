@@ -1,0 +1,122 @@
+"""Test PKI and a TLS server for mutual-TLS partners: tests make their own CAs and certificates and serve a WSGI
+app (usually the whole Django site, for the SOAP sandboxes) over TLS 1.3 on loopback, requiring a client
+certificate signed by the test CA."""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import socketserver
+import ssl
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+
+@dataclass(frozen=True)
+class Pki:
+    ca_cert_pem: str
+    server_cert_path: str
+    server_key_path: str
+    ca_cert_path: str
+    client_cert_pem: str
+    client_key_pem: str
+    rogue_client_cert_pem: str  # signed by another CA: must be refused
+    rogue_client_key_pem: str
+
+
+def _key():
+    return ec.generate_private_key(ec.SECP256R1())
+
+
+def _pem_key(key) -> str:
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+
+
+def _pem_cert(cert) -> str:
+    return cert.public_bytes(serialization.Encoding.PEM).decode()
+
+
+def _issue(*, subject: str, key, issuer_name, issuer_key, ca: bool = False, server: bool = False):
+    now = dt.datetime.now(dt.UTC)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
+        .issuer_name(issuer_name or x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+    )
+    if server:
+        builder = builder.add_extension(
+            x509.SubjectAlternativeName([x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        ).add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+    elif not ca:
+        builder = builder.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+    return builder.sign(issuer_key or key, hashes.SHA256())
+
+
+def make_pki(directory: Path) -> Pki:
+    ca_key, rogue_ca_key = _key(), _key()
+    ca = _issue(subject="Casino Test CA", key=ca_key, issuer_name=None, issuer_key=None, ca=True)
+    rogue_ca = _issue(subject="Rogue CA", key=rogue_ca_key, issuer_name=None, issuer_key=None, ca=True)
+    server_key, client_key, rogue_key = _key(), _key(), _key()
+    server = _issue(subject="localhost", key=server_key, issuer_name=ca.subject, issuer_key=ca_key, server=True)
+    client = _issue(subject="casino-platform", key=client_key, issuer_name=ca.subject, issuer_key=ca_key)
+    rogue = _issue(subject="casino-platform", key=rogue_key, issuer_name=rogue_ca.subject, issuer_key=rogue_ca_key)
+    directory.mkdir(parents=True, exist_ok=True)
+    paths = {"ca.pem": _pem_cert(ca), "server.crt": _pem_cert(server), "server.key": _pem_key(server_key)}
+    for name, text in paths.items():
+        (directory / name).write_text(text)
+    return Pki(
+        ca_cert_pem=_pem_cert(ca),
+        ca_cert_path=str(directory / "ca.pem"),
+        server_cert_path=str(directory / "server.crt"),
+        server_key_path=str(directory / "server.key"),
+        client_cert_pem=_pem_cert(client),
+        client_key_pem=_pem_key(client_key),
+        rogue_client_cert_pem=_pem_cert(rogue),
+        rogue_client_key_pem=_pem_key(rogue_key),
+    )
+
+
+class _ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format, *args):
+        pass
+
+
+@contextmanager
+def tls_wsgi_server(app, pki: Pki, *, require_client_cert: bool = True):
+    """Serve `app` on https://127.0.0.1:<free port>; yields the base URL. TLS 1.3 only."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.minimum_version = ssl.TLSVersion.TLSv1_3
+    context.load_cert_chain(pki.server_cert_path, pki.server_key_path)
+    if require_client_cert:
+        context.verify_mode = ssl.CERT_REQUIRED
+        context.load_verify_locations(pki.ca_cert_path)
+    server = _ThreadingWSGIServer(("127.0.0.1", 0), _QuietHandler)
+    server.set_app(app)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield f"https://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
