@@ -58,6 +58,7 @@ def breaker_for(name: str) -> pybreaker.CircuitBreaker:
                 fail_max=settings.CIRCUIT_FAIL_MAX,
                 reset_timeout=settings.CIRCUIT_RESET_SECONDS,
                 exclude=[PartnerRejected],
+                throw_new_error_on_trip=False,  # the call that trips it reports its own failure
                 listeners=[_GaugeListener()],
                 name=name,
             )

@@ -1,6 +1,6 @@
-"""Test PKI and a TLS server for mutual-TLS partners: tests make their own CAs and certificates and serve a WSGI
-app (usually the whole Django site, for the SOAP sandboxes) over TLS 1.3 on loopback, requiring a client
-certificate signed by the test CA."""
+"""Loopback WSGI servers for tests, and a PKI for mutual-TLS partners: tests make their own CAs and certificates
+and serve a WSGI app (usually the whole Django site, for the SOAP sandboxes) over TLS 1.3 on loopback, requiring
+a client certificate signed by the test CA."""
 
 from __future__ import annotations
 
@@ -102,6 +102,22 @@ class _QuietHandler(WSGIRequestHandler):
 
 
 @contextmanager
+def wsgi_server(app, *, ssl_context: ssl.SSLContext | None = None):
+    """Serve `app` on a free loopback port in a thread; yields the base URL."""
+    server = _ThreadingWSGIServer(("127.0.0.1", 0), _QuietHandler)
+    server.set_app(app)
+    if ssl_context is not None:
+        server.socket = ssl_context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield f"{'https' if ssl_context else 'http'}://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextmanager
 def tls_wsgi_server(app, pki: Pki, *, require_client_cert: bool = True):
     """Serve `app` on https://127.0.0.1:<free port>; yields the base URL. TLS 1.3 only."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -110,13 +126,5 @@ def tls_wsgi_server(app, pki: Pki, *, require_client_cert: bool = True):
     if require_client_cert:
         context.verify_mode = ssl.CERT_REQUIRED
         context.load_verify_locations(pki.ca_cert_path)
-    server = _ThreadingWSGIServer(("127.0.0.1", 0), _QuietHandler)
-    server.set_app(app)
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield f"https://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with wsgi_server(app, ssl_context=context) as url:
+        yield url
