@@ -40,11 +40,12 @@ logger = logging.getLogger(__name__)
 
 
 def _on_commit_task(task_name: str, round_id) -> None:
-    """Send a task once the round's state is committed (a worker must see what this transaction wrote)."""
+    """Send a task once the round's state is committed (a worker must see what this transaction wrote). Robust: a
+    broker hiccup is logged, never turned into an error after the money moved (the periodic sweep catches up)."""
     from providers import tasks
 
     task = getattr(tasks, task_name)
-    transaction.on_commit(lambda: task.delay(str(round_id)))
+    transaction.on_commit(lambda: task.delay(str(round_id)), robust=True)
 
 
 def _push_balance(*, user_id, wallet: Account) -> None:
@@ -174,7 +175,7 @@ def _round_replay(round_obj: Round) -> tuple[Round, Account]:
 def _round_retry_failed(round_obj: Round) -> Round:
     """Play a failed round again under a fresh hold (the provider definitely did not play it the first time)."""
     with transaction.atomic():
-        locked = Round.objects.select_for_update().select_related("session__game", "session__provider")
+        locked = Round.objects.select_for_update(of=("self",)).select_related("session__game", "session__provider")
         locked = locked.get(pk=round_obj.pk)
         if locked.status != RoundStatus.FAILED:
             return locked
@@ -204,7 +205,9 @@ def round_settle(*, round_id, payout: int, result_data: dict, provider_round_id:
     if payout < 0:
         raise ValueError("a payout is never negative")
     with transaction.atomic():
-        round_obj = Round.objects.select_for_update().select_related("hold__account", "provider").get(pk=round_id)
+        round_obj = (
+            Round.objects.select_for_update(of=("self",)).select_related("hold__account", "provider").get(pk=round_id)
+        )
         hold = round_obj.hold
         wallet = hold.account
         if round_obj.status == RoundStatus.SETTLED:
@@ -259,7 +262,7 @@ def round_settle(*, round_id, payout: int, result_data: dict, provider_round_id:
 
 def _round_close(*, round_id, status: str, reason: str) -> Round:
     with transaction.atomic():
-        round_obj = Round.objects.select_for_update().select_related("hold").get(pk=round_id)
+        round_obj = Round.objects.select_for_update(of=("self",)).select_related("hold").get(pk=round_id)
         if round_obj.status != RoundStatus.PENDING:
             return round_obj
         if round_obj.hold is not None and round_obj.hold.status == HoldStatus.ACTIVE:
