@@ -1,0 +1,60 @@
+"""Admin: provider secrets are never displayed, changelists keep a fixed number of queries."""
+
+import pytest
+
+from providers.models import Provider
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def staff_client(client, django_user_model):
+    staff = django_user_model.objects.create_superuser(username="staff", password="pw-staff-1", email="s@x.io")
+    client.force_login(staff)
+    return client
+
+
+def test_provider_secrets_are_write_only(sandbox, staff_client, settings):
+    page = staff_client.get(f"/admin/providers/provider/{sandbox.pk}/change/").content.decode()
+    assert settings.SANDBOX_PROVIDER_SECRET not in page
+    assert "A value is stored; leave empty to keep it." in page
+
+    form = {
+        "code": "sandbox", "name": "Sandbox Games", "protocol": "rest_json", "adapter": "rest_json",
+        "base_url": sandbox.base_url, "enabled": "on", "key_id": sandbox.key_id, "secret": "", "previous_secret": "",
+        "api_credentials": "", "tls_client_cert": "", "tls_client_key": "", "tls_ca_cert": "",
+        "connect_timeout": 3, "read_timeout": 2, "currencies": '["EUR", "USD"]',
+    }  # fmt: skip
+    assert staff_client.post(f"/admin/providers/provider/{sandbox.pk}/change/", form).status_code == 302
+    assert Provider.objects.get(pk=sandbox.pk).secret == settings.SANDBOX_PROVIDER_SECRET  # kept
+
+    form["secret"] = "rotated-secret"
+    staff_client.post(f"/admin/providers/provider/{sandbox.pk}/change/", form)
+    assert Provider.objects.get(pk=sandbox.pk).secret == "rotated-secret"
+    assert "rotated-secret" not in staff_client.get("/admin/providers/provider/").content.decode()
+
+
+def _play_some_rounds(player_api, game, players=3, spins=2):
+    for _ in range(players):
+        api = player_api()
+        session = api.open_session(game)
+        for _ in range(spins):
+            assert api.spin(game=game, session_id=session["session_id"], bet="1.00").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("path", "max_queries"),
+    [
+        ("/admin/providers/round/", 12),
+        ("/admin/providers/gamesession/", 12),
+        ("/admin/providers/game/", 12),
+        ("/admin/providers/provider/", 12),
+    ],
+)
+def test_changelists_do_not_grow_with_rows(
+    sandbox, game, player_api, staff_client, django_assert_max_num_queries, path, max_queries
+):
+    _play_some_rounds(player_api, game)
+    with django_assert_max_num_queries(max_queries):
+        assert staff_client.get(path).status_code == 200
+    assert staff_client.get(path + "?q=player").status_code == 200
