@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiResponse, inline_serializer
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import permissions, serializers
 
 from casino.models import PlayerProfile
@@ -49,6 +49,3 @@ class IsPlayer(permissions.BasePermission):
 
 def player_currency(user) -> str:
     return user.player.currency
-
-
-__all__ = ["inline_serializer"]

@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from casino import realtime
-from casino.errors import NotFound, ValidationFailed
+from casino.errors import IdempotencyKeyConflict, NotFound, ValidationFailed
 from casino.outbound import PartnerError, PartnerTimeout
 from ledger.models import Account, AccountKind, HoldStatus
 from ledger.money import to_major
@@ -76,6 +76,9 @@ def round_play(*, player, session_id, game_id, bet: int, idempotency_key: str) -
     """
     existing = Round.objects.filter(player=player, idempotency_key=idempotency_key).first()
     if existing is not None:
+        # The stored response is gone only after a 503; the round itself still says what the key was used for.
+        if (str(existing.session_id), str(existing.game_id), existing.bet) != (str(session_id), str(game_id), bet):
+            raise IdempotencyKeyConflict("This Idempotency-Key was used for another spin.")
         return _round_replay(existing)
     session = session_of_player_get(player=player, session_id=session_id)
     if str(session.game_id) != str(game_id):

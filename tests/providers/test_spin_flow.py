@@ -199,6 +199,18 @@ def test_provider_5xx_releases_the_hold_and_a_retry_with_the_same_key_plays_once
     assert ledger_audit() == []
 
 
+def test_after_a_503_the_same_key_with_another_bet_is_a_conflict(sandbox, game, player_api):
+    api = player_api(funds=10_000)
+    session = api.open_session(game)
+    fault_set(operation="play", mode="error", count=1)
+    assert api.spin(game=game, session_id=session["session_id"], bet="3.00", key="k").status_code == 503
+
+    response = api.spin(game=game, session_id=session["session_id"], bet="4.00", key="k")
+
+    assert response.status_code == 409 and response.json()["code"] == "idempotency_key_conflict"
+    assert api.balance()["balance"] == "100.00"
+
+
 def test_invalid_provider_payload_is_a_definite_failure(sandbox, game, player_api):
     """A 4xx from the provider (here: a session token it does not know) fails the round and releases the bet."""
     from providers.models import GameSession
@@ -373,6 +385,6 @@ def test_spin_hot_path_query_count(sandbox, game, player_api, django_assert_max_
     session = api.open_session(game)
     api.spin(game=game, session_id=session["session_id"], bet="1.00")  # warm up accounts and caches
 
-    with django_assert_max_num_queries(40):
+    with django_assert_max_num_queries(32):
         response = api.spin(game=game, session_id=session["session_id"], bet="1.00")
     assert response.status_code == 200
