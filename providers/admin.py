@@ -7,11 +7,12 @@ Every catalogue change bumps the cached GET /games version through `games_cache_
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 
+from casino.outbound import PartnerError
 from ledger.money import to_major
-from providers.models import Game, GameSession, Provider, Round
-from providers.services import games_cache_invalidate
+from providers.models import Game, GameSession, Provider, Round, RoundStatus
+from providers.services import games_cache_invalidate, round_resolve
 
 SECRET_FIELDS = ("secret", "previous_secret", "api_credentials", "tls_client_cert", "tls_client_key")
 
@@ -152,6 +153,24 @@ class RoundAdmin(ReadOnlyAdmin):
     search_fields = ("=id", "player__username", "provider_round_id", "idempotency_key")
     list_select_related = ("player", "game", "provider")
     date_hierarchy = "created_at"
+    actions = ["resolve_pending"]
+
+    @admin.action(description="Ask the provider now how the selected pending rounds ended", permissions=["resolve"])
+    def resolve_pending(self, request, queryset):
+        # The action of the change-permission-less admin: it goes through the same service as the resolver task.
+        outcomes: dict[str, int] = {}
+        for round_id in queryset.filter(status=RoundStatus.PENDING).values_list("id", flat=True):
+            try:
+                outcome = round_resolve(round_id=round_id).status
+            except PartnerError:
+                outcome = "provider unavailable"
+            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+        summary = ", ".join(f"{count} {outcome}" for outcome, count in outcomes.items()) or "no pending rounds selected"
+        self.message_user(request, f"Resolved: {summary}.", messages.INFO)
+
+    def has_resolve_permission(self, request):
+        # Settling or voiding moves money: only staff trusted with rounds (the model's change permission).
+        return request.user.has_perm("providers.change_round")
 
     @admin.display(description="bet", ordering="bet")
     def bet_display(self, round_obj):

@@ -58,3 +58,40 @@ def test_changelists_do_not_grow_with_rows(
     with django_assert_max_num_queries(max_queries):
         assert staff_client.get(path).status_code == 200
     assert staff_client.get(path + "?q=player").status_code == 200
+
+
+def test_staff_can_resolve_pending_rounds_from_the_admin(sandbox, game, player_api, staff_client):
+    from providers.models import Round, RoundStatus
+    from providers.sandbox.faults import fault_set
+
+    type(sandbox).objects.filter(pk=sandbox.pk).update(read_timeout=0.3)
+    api = player_api()
+    session = api.open_session(game)
+    fault_set(operation="play", mode="timeout", delay=0.6, count=1)
+    fault_set(operation="status", mode="error", count=1)  # the resolver's first poll fails: the round stays pending
+    round_id = api.spin(game=game, session_id=session["session_id"], bet="1.00").json()["round_id"]
+    assert Round.objects.get(pk=round_id).status == RoundStatus.PENDING
+
+    response = staff_client.post(
+        "/admin/providers/round/", {"action": "resolve_pending", "_selected_action": [round_id]}, follow=True
+    )
+
+    assert "Resolved: 1 settled." in response.content.decode()
+    assert Round.objects.get(pk=round_id).status == RoundStatus.SETTLED
+
+
+def test_pending_round_sweep_sends_a_resolver(sandbox, game, player_api):
+    from providers.models import Round, RoundStatus
+    from providers.sandbox.faults import fault_set
+    from providers.tasks import resolve_pending_rounds
+
+    type(sandbox).objects.filter(pk=sandbox.pk).update(read_timeout=0.3)
+    api = player_api()
+    session = api.open_session(game)
+    fault_set(operation="play", mode="timeout", delay=0.6, count=1)
+    fault_set(operation="status", mode="error", count=1)
+    round_id = api.spin(game=game, session_id=session["session_id"], bet="1.00").json()["round_id"]
+    assert resolve_pending_rounds.delay(older_than_seconds=60).get() == 0  # too young to sweep
+
+    assert resolve_pending_rounds.delay(older_than_seconds=0).get() == 1
+    assert Round.objects.get(pk=round_id).status == RoundStatus.SETTLED

@@ -388,3 +388,32 @@ def test_spin_hot_path_query_count(sandbox, game, player_api, django_assert_max_
     with django_assert_max_num_queries(32):
         response = api.spin(game=game, session_id=session["session_id"], bet="1.00")
     assert response.status_code == 200
+
+
+def test_spin_pushes_balance_and_round_to_the_players_websocket(sandbox, game, player_api):
+    from asgiref.sync import async_to_sync, sync_to_async
+    from channels.testing import WebsocketCommunicator
+
+    from casino.asgi import application
+
+    api = player_api(funds=1_000)
+    session = api.open_session(game)
+    token = api.client._credentials["HTTP_AUTHORIZATION"].removeprefix("Bearer ")
+
+    async def scenario():
+        communicator = WebsocketCommunicator(
+            application, f"/ws/player/?token={token}", headers=[(b"origin", b"http://testserver")]
+        )
+        assert (await communicator.connect())[0]
+        spin = await sync_to_async(api.spin)(game=game, session_id=session["session_id"], bet="1.00")
+        pushes = [await communicator.receive_json_from(timeout=3) for _ in range(2)]
+        await communicator.disconnect()
+        return spin.json(), pushes
+
+    body, pushes = async_to_sync(scenario)()
+
+    balance, settled = sorted(pushes, key=lambda m: m["type"])
+    assert balance == {"type": "balance.updated", "balance": body["balance"], "available": body["balance"],
+                       "currency": "EUR"}  # fmt: skip
+    assert settled == {"type": "round.settled", "round_id": body["round_id"], "bet": "1.00",
+                       "payout": body["payout"], "result_data": body["result_data"]}  # fmt: skip
