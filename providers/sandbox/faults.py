@@ -3,7 +3,8 @@
 A fault applies to one operation (session, play, status, ack, games; "*" for all) and optionally only to the next
 `count` calls. Modes: latency (answer late), error (answer 5xx, do nothing), timeout (do the work, then answer only
 after `delay`, past the platform's read timeout), drop (close the connection without answering, do nothing),
-win (play: force a win of `multiplier` times the stake, for demos and tests of payouts).
+win (play: force a win of `multiplier` times the stake, for demos and tests of payouts), garbage (answer 200 with a
+body that breaks the vendor's own schema, do nothing).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import asdict, dataclass
 from django.core.cache import cache
 
 OPERATIONS = ("session", "play", "status", "ack", "games")
-MODES = ("latency", "error", "timeout", "drop", "win")
+MODES = ("latency", "error", "timeout", "drop", "win", "garbage")
 _KEY = "sandbox:provider:fault:{operation}"
 _REMAINING = "sandbox:provider:fault:{operation}:remaining"
 

@@ -75,6 +75,8 @@ def _fault_before(fault: Fault | None, request) -> HttpResponse | None:
         time.sleep(fault.delay)
     elif fault.mode == "error":
         return _error(fault.status, "INTERNAL", "Sandbox fault: provider error")
+    elif fault.mode == "garbage":
+        return JsonResponse({"state": "SOMETHING", "note": "Sandbox fault: an answer no schema accepts"})
     elif fault.mode == "drop":
         if _drop_connection(request):
             return HttpResponse(status=499)  # never reaches the client: the socket is closed

@@ -30,8 +30,8 @@ from ledger.services import (
     wallet_get_or_create,
 )
 from providers.errors import BetOutOfRange, ProviderUnavailable, SessionClosed
-from providers.interface import PlayRequest, ProviderRoundState
-from providers.models import Round, RoundStatus, SessionStatus
+from providers.interface import PlayRequest, ProviderRoundState, ProviderSessionInvalid
+from providers.models import GameSession, Round, RoundStatus, SessionStatus
 from providers.registry import adapter_for
 from providers.selectors import session_of_player_get
 from providers.services.sessions import retry_after_for
@@ -142,6 +142,14 @@ def _round_call_provider(round_obj: Round) -> tuple[Round, Account]:
         logger.warning("round %s: outcome unknown (%s); left pending for the resolver", round_obj.id, exc)
         _on_commit_task("round_resolve_task", round_obj.id)
         raise _provider_error(round_obj, exc, "The provider did not answer in time; the round is pending.") from exc
+    except ProviderSessionInvalid as exc:
+        round_fail(round_id=round_obj.id, reason="the provider no longer knows the game session")
+        GameSession.objects.filter(pk=session.pk, status=SessionStatus.OPEN).update(
+            status=SessionStatus.CLOSED, closed_at=timezone.now()
+        )
+        raise SessionClosed(
+            "The provider closed the game session; open a new one.", extensions={"round_id": str(round_obj.id)}
+        ) from exc
     except PartnerError as exc:
         logger.warning("round %s failed at the provider: %s", round_obj.id, exc)
         round_fail(round_id=round_obj.id, reason=str(exc)[:255])

@@ -212,8 +212,21 @@ def test_after_a_503_the_same_key_with_another_bet_is_a_conflict(sandbox, game, 
 
 
 def test_invalid_provider_payload_is_a_definite_failure(sandbox, game, player_api):
-    """A 4xx from the provider (here: a session token it does not know) fails the round and releases the bet."""
-    from providers.models import GameSession
+    api = player_api(funds=1_000)
+    session = api.open_session(game)
+    fault_set(operation="play", mode="garbage", count=1)
+
+    response = api.spin(game=game, session_id=session["session_id"], bet="1.00")
+
+    assert response.status_code == 503 and response.json()["code"] == "provider_unavailable"
+    round_obj = Round.objects.get(pk=response.json()["round_id"])
+    assert round_obj.status == RoundStatus.FAILED and "play_response" in round_obj.failure_reason
+    assert api.balance()["available"] == "10.00"
+    assert ledger_audit() == []
+
+
+def test_session_expired_at_the_provider_closes_it_with_409(sandbox, game, player_api):
+    from providers.models import GameSession, SessionStatus
     from providers.sandbox.views import session_expire
 
     api = player_api(funds=1_000)
@@ -222,9 +235,23 @@ def test_invalid_provider_payload_is_a_definite_failure(sandbox, game, player_ap
 
     response = api.spin(game=game, session_id=session["session_id"], bet="1.00")
 
-    assert response.status_code == 503 and response.json()["round_id"]
-    assert Round.objects.get().status == RoundStatus.FAILED
+    assert response.status_code == 409 and response.json()["code"] == "session_closed"
+    assert Round.objects.get(pk=response.json()["round_id"]).status == RoundStatus.FAILED
+    assert GameSession.objects.get(pk=session["session_id"]).status == SessionStatus.CLOSED
     assert api.balance()["available"] == "10.00"
+    assert ledger_audit() == []
+
+
+def test_payout_equal_to_the_bet_releases_the_hold(sandbox, game, player_api):
+    api = player_api(funds=1_000)
+    session = api.open_session(game)
+    fault_set(operation="play", mode="win", multiplier=1, count=1)
+
+    body = api.spin(game=game, session_id=session["session_id"], bet="2.00").json()
+
+    assert (body["status"], body["payout"], body["balance"]) == ("settled", "2.00", "10.00")
+    assert Round.objects.get(pk=body["round_id"]).hold.status == HoldStatus.RELEASED
+    assert api.balance()["held"] == "0.00"
     assert ledger_audit() == []
 
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError as SchemaError
 
-from casino.outbound import OutboundClient
+from casino.outbound import OutboundClient, PartnerRejected
 from ledger.money import MoneyError, to_major, to_minor
 from providers.interface import (
     GameInfo,
@@ -24,6 +24,7 @@ from providers.interface import (
     ProviderAdapter,
     ProviderPayloadInvalid,
     ProviderRoundState,
+    ProviderSessionInvalid,
     RoundState,
     SessionOpened,
     SessionOpenRequest,
@@ -135,6 +136,12 @@ def round_state_from(payload, *, round_id: str, currency: str) -> RoundState:
     )
 
 
+def vendor_error_code(payload) -> str:
+    """The vendor's error shape is {"error": {"code", "message"}}; anything else has no code."""
+    error = payload.get("error") if isinstance(payload, dict) else None
+    return str(error.get("code", "")) if isinstance(error, dict) else ""
+
+
 def games_from(payload) -> list[GameInfo]:
     validate("games_response", payload)
     games = []
@@ -183,7 +190,13 @@ class RestJsonAdapter(ProviderAdapter):
 
     def play_round(self, request: PlayRequest) -> PlayResult:
         body = play_request_body(request)
-        return play_result_from(self.client.request("POST", "v2/rounds", operation="play", json=body), request)
+        try:
+            payload = self.client.request("POST", "v2/rounds", operation="play", json=body)
+        except PartnerRejected as exc:
+            if vendor_error_code(exc.body) == "INVALID_SESSION":
+                raise ProviderSessionInvalid(str(exc), status=exc.status, body=exc.body) from exc
+            raise
+        return play_result_from(payload, request)
 
     def round_status(self, *, round_id: str, currency: str) -> RoundState:
         payload = self.client.request("GET", f"v2/rounds/{quote(round_id, safe='')}", operation="status")
