@@ -64,8 +64,10 @@ def round_acknowledge_task(self, round_id: str) -> str:
 
 
 @shared_task(name="providers.resolve_pending_rounds")
-def resolve_pending_rounds(older_than_seconds: int = 60) -> int:
-    """Sweep: rounds still pending after a while get another resolver (covers a lost task or spent retries)."""
+def resolve_pending_rounds(older_than_seconds: int = 600) -> int:
+    """Sweep: rounds still pending after a while get another resolver (covers a lost task or spent retries). The
+    default age lets the first resolver's early retries run first; a duplicate resolver is harmless (the round row
+    lock settles a round once), only wasted calls."""
     round_ids = rounds_pending_before(created_before=timezone.now() - timedelta(seconds=older_than_seconds))
     for round_id in round_ids:
         round_resolve_task.delay(str(round_id))

@@ -21,7 +21,7 @@ def sandbox(live_server):
     """The seeded sandbox Provider, calling the sandbox at live_server.url + /sandbox/provider/."""
     faults_clear()
     breaker_reset()
-    provider = sandbox_provider_seed(site_url=live_server.url, read_timeout=2.0)
+    provider = sandbox_provider_seed(site_url=live_server.url, read_timeout=5.0)
     yield provider
     faults_clear()
     breaker_reset()

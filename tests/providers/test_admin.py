@@ -23,7 +23,7 @@ def test_provider_secrets_are_write_only(sandbox, staff_client, settings):
         "code": "sandbox", "name": "Sandbox Games", "protocol": "rest_json", "adapter": "rest_json",
         "base_url": sandbox.base_url, "enabled": "on", "key_id": sandbox.key_id, "secret": "", "previous_secret": "",
         "api_credentials": "", "tls_client_cert": "", "tls_client_key": "", "tls_ca_cert": "",
-        "connect_timeout": 3, "read_timeout": 2, "currencies": '["EUR", "USD"]',
+        "connect_timeout": 3, "read_timeout": 5, "currencies": '["EUR", "USD"]',
     }  # fmt: skip
     assert staff_client.post(f"/admin/providers/provider/{sandbox.pk}/change/", form).status_code == 302
     assert Provider.objects.get(pk=sandbox.pk).secret == settings.SANDBOX_PROVIDER_SECRET  # kept
@@ -91,7 +91,7 @@ def test_pending_round_sweep_sends_a_resolver(sandbox, game, player_api):
     fault_set(operation="play", mode="timeout", delay=0.6, count=1)
     fault_set(operation="status", mode="error", count=1)
     round_id = api.spin(game=game, session_id=session["session_id"], bet="1.00").json()["round_id"]
-    assert resolve_pending_rounds.delay(older_than_seconds=60).get() == 0  # too young to sweep
+    assert resolve_pending_rounds.delay().get() == 0  # too young to sweep
 
     assert resolve_pending_rounds.delay(older_than_seconds=0).get() == 1
     assert Round.objects.get(pk=round_id).status == RoundStatus.SETTLED

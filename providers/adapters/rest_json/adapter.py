@@ -203,7 +203,8 @@ class RestJsonAdapter(ProviderAdapter):
         return round_state_from(payload, round_id=round_id, currency=currency)
 
     def acknowledge_round(self, *, round_id: str) -> None:
-        payload = self.client.request("POST", f"v2/rounds/{quote(round_id, safe='')}/ack", operation="ack", json={})
+        body = validate("ack_request", {})
+        payload = self.client.request("POST", f"v2/rounds/{quote(round_id, safe='')}/ack", operation="ack", json=body)
         validate("ack_response", payload)
 
     def list_games(self) -> list[GameInfo]:
