@@ -190,6 +190,9 @@ def _round_retry_failed(round_obj: Round) -> Round:
         locked = locked.get(pk=round_obj.pk)
         if locked.status != RoundStatus.FAILED:
             return locked
+        session = locked.session
+        if session.status != SessionStatus.OPEN or session.expires_at <= timezone.now():
+            raise SessionClosed("The game session is closed or expired; open a new one.")
         wallet = wallet_get_or_create(user=locked.player, currency=locked.currency)
         locked.attempt += 1
         locked.hold = hold_reserve(
@@ -200,10 +203,6 @@ def _round_retry_failed(round_obj: Round) -> Round:
         )
         locked.status, locked.failure_reason = RoundStatus.PENDING, ""
         locked.save(update_fields=["attempt", "hold", "status", "failure_reason", "updated_at"])
-    session = locked.session
-    if session.status != SessionStatus.OPEN or session.expires_at <= timezone.now():
-        round_fail(round_id=locked.id, reason="session closed before the retry")
-        raise SessionClosed("The game session is closed or expired; open a new one.")
     return _round_call_provider(locked)[0]
 
 
