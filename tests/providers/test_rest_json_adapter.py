@@ -91,3 +91,23 @@ def test_an_outbound_request_that_breaks_the_schema_is_never_sent():
 
 def test_error_fixture_is_the_vendors_error_shape():
     assert fixture("error_response")["error"]["code"] == "STAKE_OUT_OF_LIMITS"
+
+
+def test_mutual_tls_material_is_written_privately_and_passed_to_the_client():
+    import os
+    import stat
+
+    from providers.models import Provider
+
+    provider = Provider(
+        code="tls-vendor", name="TLS", base_url="https://vendor.example/", tls_client_cert="CERT PEM",
+        tls_client_key="KEY PEM", tls_ca_cert="CA PEM",
+    )  # fmt: skip
+    client = adapter.RestJsonAdapter(provider).client
+
+    cert_path, key_path = client.cert
+    assert Path(cert_path).read_text() == "CERT PEM" and Path(key_path).read_text() == "KEY PEM"
+    assert Path(client.verify).read_text() == "CA PEM"
+    assert stat.S_IMODE(os.stat(key_path).st_mode) == 0o600
+    assert adapter.RestJsonAdapter(provider).client.cert == (cert_path, key_path)  # written once, reused
+    assert adapter.RestJsonAdapter(Provider(code="plain", base_url="http://x/")).client.verify is True

@@ -17,6 +17,7 @@ from jsonschema.exceptions import ValidationError as SchemaError
 
 from casino.outbound import OutboundClient, PartnerRejected
 from ledger.money import MoneyError, to_major, to_minor
+from providers.adapters.tls import tls_options
 from providers.interface import (
     GameInfo,
     PlayRequest,
@@ -173,8 +174,6 @@ def games_from(payload) -> list[GameInfo]:
 class RestJsonAdapter(ProviderAdapter):
     def __init__(self, provider):
         super().__init__(provider)
-        # mTLS: the REST sandbox runs over plain HTTP; a vendor needing client certificates gets them wired here
-        # from provider.tls_client_cert/key (written to a private temp file) when one is onboarded.
         self.client = OutboundClient(
             name=provider.code,
             base_url=provider.base_url,
@@ -182,6 +181,7 @@ class RestJsonAdapter(ProviderAdapter):
             secret=provider.secret,
             connect_timeout=provider.connect_timeout,
             read_timeout=provider.read_timeout,
+            **tls_options(provider),  # mutual TLS when staff configured a client certificate or a private CA
         )
 
     def open_session(self, request: SessionOpenRequest) -> SessionOpened:
