@@ -444,3 +444,40 @@ def test_spin_pushes_balance_and_round_to_the_players_websocket(sandbox, game, p
                        "currency": "EUR"}  # fmt: skip
     assert settled == {"type": "round.settled", "round_id": body["round_id"], "bet": "1.00",
                        "payout": body["payout"], "result_data": body["result_data"]}  # fmt: skip
+
+
+def test_concurrent_resolvers_settle_a_pending_round_exactly_once(sandbox, game, player_api):
+    import threading
+
+    from django.db import connection
+
+    from ledger.models import Transaction
+    from providers.services import round_resolve
+
+    _short_timeouts(sandbox)
+    api = player_api(funds=10_000)
+    session = api.open_session(game)
+    fault_set(operation="play", mode="timeout", delay=0.8, count=1)
+    fault_set(operation="status", mode="error", count=1)  # the on-commit resolver fails once: the round stays pending
+    round_id = api.spin(game=game, session_id=session["session_id"], bet="2.00").json()["round_id"]
+    assert Round.objects.get(pk=round_id).status == RoundStatus.PENDING
+    barrier, outcomes = threading.Barrier(4), []
+
+    def resolve():
+        try:
+            barrier.wait()
+            outcomes.append(round_resolve(round_id=round_id).status)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=resolve) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert outcomes == [RoundStatus.SETTLED] * 4
+    assert Transaction.objects.filter(idempotency_key__startswith=f"spin:{round_id}:").count() == 1
+    payout = Round.objects.get(pk=round_id).payout
+    assert api.balance()["balance"] == f"{(10_000 - 200 + payout) / 100:.2f}"
+    assert ledger_audit() == []
