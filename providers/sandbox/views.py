@@ -157,8 +157,13 @@ def round_play(request, payload, *, fault):
     if not ref or session is None:
         return _error(400, "INVALID_SESSION", "Unknown or expired session token.")
     game = GAMES_BY_CODE.get(payload.get("gameCode"))
-    if game is None or game["gameCode"] != session["gameCode"] or payload.get("ccy") != session["ccy"]:
-        return _error(400, "BAD_REQUEST", "The game or currency does not match the session.")
+    if (
+        game is None
+        or game["gameCode"] != session["gameCode"]
+        or payload.get("ccy") != session["ccy"]
+        or payload.get("playerRef") != session["playerRef"]
+    ):
+        return _error(400, "BAD_REQUEST", "The game, currency or player does not match the session.")
     stake = _minor(payload.get("stake"))
     if stake is None or not _minor(game["minStake"]) <= stake <= _minor(game["maxStake"]):
         return _error(400, "STAKE_OUT_OF_LIMITS", "The stake is outside the game's limits.")
