@@ -130,3 +130,30 @@ def test_every_response_carries_x_request_id(client):
     assert echoed["X-Request-ID"] == "req-123"
     generated = client.post("/api/v1/auth/token", {}, format="json")
     assert generated.status_code == 400 and len(generated["X-Request-ID"]) >= 16
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_refresh_token_used_twice_at_once_rotates_once(client):
+    import threading
+
+    from django.db import connection
+
+    _register(client)
+    refresh = _tokens(client).json()["refresh"]
+    barrier, statuses = threading.Barrier(4), []
+
+    def use():
+        try:
+            barrier.wait()
+            response = APIClient().post("/api/v1/auth/token/refresh", {"refresh": refresh}, format="json")
+            statuses.append(response.status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=use) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(statuses) == [200, 401, 401, 401]

@@ -481,3 +481,31 @@ def test_concurrent_resolvers_settle_a_pending_round_exactly_once(sandbox, game,
     payout = Round.objects.get(pk=round_id).payout
     assert api.balance()["balance"] == f"{(10_000 - 200 + payout) / 100:.2f}"
     assert ledger_audit() == []
+
+
+def test_provider_latency_is_waited_for(sandbox, game, player_api):
+    import time
+
+    api = player_api()
+    session = api.open_session(game)
+    fault_set(operation="play", mode="latency", delay=0.3, count=1)
+
+    started = time.monotonic()
+    response = api.spin(game=game, session_id=session["session_id"], bet="1.00")
+
+    assert response.status_code == 200 and time.monotonic() - started >= 0.3
+
+
+def test_circuit_opens_after_repeated_failures_and_spins_fail_fast(sandbox, game, player_api, settings):
+    api = player_api(funds=10_000)
+    session = api.open_session(game)
+    fault_set(operation="play", mode="error")  # every play fails
+
+    for _ in range(settings.CIRCUIT_FAIL_MAX):
+        assert api.spin(game=game, session_id=session["session_id"], bet="1.00").status_code == 503
+    fast = api.spin(game=game, session_id=session["session_id"], bet="1.00")
+
+    assert fast.status_code == 503 and fast["Retry-After"] == str(settings.CIRCUIT_RESET_SECONDS)
+    assert "circuit open" in Round.objects.get(pk=fast.json()["round_id"]).failure_reason
+    assert api.balance() == {"currency": "EUR", "balance": "100.00", "available": "100.00", "held": "0.00"}
+    assert ledger_audit() == []
