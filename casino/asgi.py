@@ -9,8 +9,13 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.urls import path  # noqa: E402
 
-websocket_urlpatterns = []
+from casino.consumers import PlayerConsumer  # noqa: E402
+
+websocket_urlpatterns = [
+    path("ws/player/", PlayerConsumer.as_asgi()),
+]
 
 application = ProtocolTypeRouter(
     {

@@ -22,10 +22,18 @@ class ApplicationError(Exception):
     code = "bad_request"
     title = "Bad request"
 
-    def __init__(self, detail: str | None = None, *, errors: dict | None = None, headers: dict | None = None):
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        errors: dict | None = None,
+        headers: dict | None = None,
+        extensions: dict | None = None,
+    ):
         self.detail = detail or self.title
         self.errors = errors
         self.headers = headers or {}
+        self.extensions = extensions or {}  # extra members of the problem body (RFC 9457 extensions), e.g. round_id
         super().__init__(self.detail)
 
 
@@ -63,8 +71,11 @@ class SignatureError(ApplicationError):
     status, code, title = 401, "invalid_signature", "Invalid signature"
 
 
-def problem_body(*, status: int, code: str, title: str, detail: str, errors: dict | None = None) -> dict:
+def problem_body(
+    *, status: int, code: str, title: str, detail: str, errors: dict | None = None, extensions: dict | None = None
+) -> dict:
     body = {
+        **(extensions or {}),
         "type": f"https://errors.casino.local/{code}",
         "title": title,
         "status": status,
@@ -78,7 +89,12 @@ def problem_body(*, status: int, code: str, title: str, detail: str, errors: dic
 
 def problem_response(error: ApplicationError) -> Response:
     body = problem_body(
-        status=error.status, code=error.code, title=error.title, detail=error.detail, errors=error.errors
+        status=error.status,
+        code=error.code,
+        title=error.title,
+        detail=error.detail,
+        errors=error.errors,
+        extensions=getattr(error, "extensions", None),
     )
     return Response(body, status=error.status, headers=error.headers, content_type=PROBLEM_CONTENT_TYPE)
 

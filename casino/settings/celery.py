@@ -18,6 +18,8 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "ledger-expire-holds": {"task": "ledger.expire_holds", "schedule": 60.0},
     "casino-purge-idempotency-records": {"task": "casino.purge_idempotency_records", "schedule": 3600.0},
+    "providers-sync-catalogues": {"task": "providers.sync_catalogues", "schedule": 3600.0},
+    "providers-resolve-pending-rounds": {"task": "providers.resolve_pending_rounds", "schedule": 300.0},
 }
 
 if REDIS_URL:

@@ -15,3 +15,9 @@ CIRCUIT_FAIL_MAX = env.int("CIRCUIT_FAIL_MAX", default=5)
 CIRCUIT_RESET_SECONDS = env.int("CIRCUIT_RESET_SECONDS", default=30)
 
 GAMES_CACHE_SECONDS = env.int("GAMES_CACHE_SECONDS", default=300)
+# The sandbox game provider's RNG seed: one round id always plays the same way under one seed.
+SANDBOX_PROVIDER_RNG_SEED = env.str("SANDBOX_PROVIDER_RNG_SEED", default="sandbox-rng-dev-only")
+# The longest a game session stays open at the platform (sooner when the provider's own session expires first).
+GAME_SESSION_MINUTES = env.int("GAME_SESSION_MINUTES", default=30)
+# Retry-After (seconds) on a 503 provider_unavailable when the provider names none.
+PROVIDER_RETRY_AFTER_SECONDS = env.int("PROVIDER_RETRY_AFTER_SECONDS", default=5)

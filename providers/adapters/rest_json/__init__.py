@@ -1,0 +1,1 @@
+"""The generic REST/JSON provider adapter (the sandbox provider speaks its dialect)."""

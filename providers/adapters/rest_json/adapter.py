@@ -1,0 +1,211 @@
+"""REST/JSON provider adapter: translates the vendor's JSON (camelCase, decimal-string stakes, UPPER states) to
+and from the platform's dataclasses, validates every message both ways against `schemas/`, and sends through
+`casino.outbound.OutboundClient` (pooled session, contract HMAC signature, circuit breaker, latency histogram).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from functools import cache
+from pathlib import Path
+from urllib.parse import quote
+
+from django.utils import timezone
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError as SchemaError
+
+from casino.outbound import OutboundClient, PartnerRejected
+from ledger.money import MoneyError, to_major, to_minor
+from providers.adapters.tls import tls_options
+from providers.interface import (
+    GameInfo,
+    PlayRequest,
+    PlayResult,
+    ProviderAdapter,
+    ProviderPayloadInvalid,
+    ProviderRoundState,
+    ProviderSessionInvalid,
+    RoundState,
+    SessionOpened,
+    SessionOpenRequest,
+)
+
+SCHEMAS_DIR = Path(__file__).parent / "schemas"
+_CATEGORIES = {"SLOT": "slots", "TABLE": "table", "LIVE": "live"}
+_STATES = {
+    "COMPLETED": ProviderRoundState.SETTLED,
+    "IN_PROGRESS": ProviderRoundState.PENDING,
+    "UNKNOWN": ProviderRoundState.NOT_FOUND,
+    "CANCELLED": ProviderRoundState.NOT_FOUND,
+}
+
+
+@cache
+def _validator(name: str) -> Draft202012Validator:
+    schema = json.loads((SCHEMAS_DIR / f"{name}.json").read_text())
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema)
+
+
+def validate(name: str, message) -> dict:
+    """Validate one message against schemas/<name>.json; a failure is a definite, logged ProviderPayloadInvalid."""
+    try:
+        _validator(name).validate(message)
+    except SchemaError as exc:
+        path = "/".join(str(p) for p in exc.absolute_path) or "(root)"
+        raise ProviderPayloadInvalid(f"{name}: {path}: {exc.message}"[:500]) from None
+    return message
+
+
+def _amount(text: str, currency: str, *, field: str) -> int:
+    try:
+        return to_minor(text, currency, allow_zero=True)
+    except MoneyError as exc:
+        raise ProviderPayloadInvalid(f"{field}: {exc}") from None
+
+
+# --------------------------------------------------------------------------------------- translation (pure)
+
+
+def session_request_body(request: SessionOpenRequest) -> dict:
+    return validate(
+        "session_request",
+        {
+            "playerRef": request.player_ref,
+            "gameCode": request.game_code,
+            "ccy": request.currency,
+            "externalSessionId": request.session_id,
+        },
+    )
+
+
+def session_opened_from(payload) -> SessionOpened:
+    validate("session_response", payload)
+    expires_in = payload.get("expiresIn")
+    expires_at = timezone.now() + timedelta(seconds=expires_in) if expires_in else None
+    return SessionOpened(provider_session_id=payload["sessionToken"], expires_at=expires_at)
+
+
+def play_request_body(request: PlayRequest) -> dict:
+    return validate(
+        "play_request",
+        {
+            "roundRef": request.round_id,
+            "sessionToken": request.provider_session_id,
+            "playerRef": request.player_ref,
+            "gameCode": request.game_code,
+            "stake": to_major(request.bet, request.currency),
+            "ccy": request.currency,
+        },
+    )
+
+
+def play_result_from(payload, request: PlayRequest) -> PlayResult:
+    validate("play_response", payload)
+    # The answer must be about this round, in this currency, for this stake: anything else is not believed.
+    if payload["roundRef"] != request.round_id or payload["ccy"] != request.currency:
+        raise ProviderPayloadInvalid("play answer names another round or currency")
+    stake = _amount(payload["stake"], request.currency, field="stake")
+    if stake != request.bet:
+        raise ProviderPayloadInvalid(f"play answer stake {stake} differs from the bet {request.bet}")
+    return PlayResult(
+        round_id=request.round_id,
+        provider_round_id=payload["vendorRoundId"],
+        currency=request.currency,
+        bet=stake,
+        payout=_amount(payload["win"], request.currency, field="win"),
+        result_data=payload["outcome"],
+    )
+
+
+def round_state_from(payload, *, round_id: str, currency: str) -> RoundState:
+    validate("round_status_response", payload)
+    if payload["roundRef"] != round_id:
+        raise ProviderPayloadInvalid("status answer names another round")
+    state = _STATES[payload["state"]]
+    if state != ProviderRoundState.SETTLED:
+        return RoundState(round_id=round_id, state=state)
+    if payload["ccy"] != currency:
+        raise ProviderPayloadInvalid("status answer in another currency")
+    return RoundState(
+        round_id=round_id,
+        state=state,
+        provider_round_id=payload["vendorRoundId"],
+        payout=_amount(payload["win"], currency, field="win"),
+        result_data=payload["outcome"],
+    )
+
+
+def vendor_error_code(payload) -> str:
+    """The vendor's error shape is {"error": {"code", "message"}}; anything else has no code."""
+    error = payload.get("error") if isinstance(payload, dict) else None
+    return str(error.get("code", "")) if isinstance(error, dict) else ""
+
+
+def games_from(payload) -> list[GameInfo]:
+    validate("games_response", payload)
+    games = []
+    for item in payload["games"]:
+        currency = item["ccy"]
+        try:
+            min_bet, max_bet = to_minor(item["minStake"], currency), to_minor(item["maxStake"], currency)
+        except MoneyError as exc:
+            raise ProviderPayloadInvalid(f"game {item['gameCode']}: {exc}") from None
+        if max_bet < min_bet:
+            raise ProviderPayloadInvalid(f"game {item['gameCode']}: maxStake below minStake")
+        games.append(
+            GameInfo(
+                code=item["gameCode"],
+                name=item["title"],
+                category=_CATEGORIES.get(item["type"], "other"),
+                currency=currency,
+                min_bet=min_bet,
+                max_bet=max_bet,
+                enabled=item["active"],
+            )
+        )
+    return games
+
+
+# --------------------------------------------------------------------------------------- the adapter
+
+
+class RestJsonAdapter(ProviderAdapter):
+    def __init__(self, provider):
+        super().__init__(provider)
+        self.client = OutboundClient(
+            name=provider.code,
+            base_url=provider.base_url,
+            key_id=provider.key_id,
+            secret=provider.secret,
+            connect_timeout=provider.connect_timeout,
+            read_timeout=provider.read_timeout,
+            **tls_options(provider),  # mutual TLS when staff configured a client certificate or a private CA
+        )
+
+    def open_session(self, request: SessionOpenRequest) -> SessionOpened:
+        body = session_request_body(request)
+        return session_opened_from(self.client.request("POST", "v2/sessions", operation="session", json=body))
+
+    def play_round(self, request: PlayRequest) -> PlayResult:
+        body = play_request_body(request)
+        try:
+            payload = self.client.request("POST", "v2/rounds", operation="play", json=body)
+        except PartnerRejected as exc:
+            if vendor_error_code(exc.body) == "INVALID_SESSION":
+                raise ProviderSessionInvalid(str(exc), status=exc.status, body=exc.body) from exc
+            raise
+        return play_result_from(payload, request)
+
+    def round_status(self, *, round_id: str, currency: str) -> RoundState:
+        payload = self.client.request("GET", f"v2/rounds/{quote(round_id, safe='')}", operation="status")
+        return round_state_from(payload, round_id=round_id, currency=currency)
+
+    def acknowledge_round(self, *, round_id: str) -> None:
+        body = validate("ack_request", {})
+        payload = self.client.request("POST", f"v2/rounds/{quote(round_id, safe='')}/ack", operation="ack", json=body)
+        validate("ack_response", payload)
+
+    def list_games(self) -> list[GameInfo]:
+        return games_from(self.client.request("GET", "v2/games", operation="games"))

@@ -1,0 +1,55 @@
+"""Game sessions: the provider reserves a round context, the platform keeps a GameSession with its expiry."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from casino.errors import ValidationFailed
+from casino.outbound import PartnerError
+from providers.errors import ProviderUnavailable
+from providers.interface import SessionOpenRequest
+from providers.models import GameSession, SessionStatus
+from providers.registry import adapter_for
+from providers.selectors import game_playable_get
+
+
+def retry_after_for(exc: PartnerError) -> str:
+    return str(exc.retry_after or settings.PROVIDER_RETRY_AFTER_SECONDS)
+
+
+def session_open(*, player, game_id) -> GameSession:
+    """Open a session for `player` at the game's provider. The provider is called before anything is stored, so a
+    failure leaves nothing behind."""
+    game = game_playable_get(game_id=game_id)
+    currency = player.player.currency
+    if game.currency != currency:
+        raise ValidationFailed(errors={"game_id": [f"This game is not offered in your currency ({currency})."]})
+    session_id = uuid.uuid4()
+    try:
+        opened = adapter_for(game.provider).open_session(
+            SessionOpenRequest(
+                session_id=str(session_id), player_ref=str(player.pk), game_code=game.code, currency=currency
+            )
+        )
+    except PartnerError as exc:
+        raise ProviderUnavailable(
+            f"The provider could not open a session: {exc}", headers={"Retry-After": retry_after_for(exc)}
+        ) from exc
+    # Never longer than the platform's own limit, never longer than the provider keeps its side.
+    expires_at = timezone.now() + timedelta(minutes=settings.GAME_SESSION_MINUTES)
+    if opened.expires_at is not None:
+        expires_at = min(expires_at, opened.expires_at)
+    return GameSession.objects.create(
+        id=session_id,
+        player=player,
+        game=game,
+        provider=game.provider,
+        provider_session_id=opened.provider_session_id,
+        currency=currency,
+        status=SessionStatus.OPEN,
+        expires_at=expires_at,
+    )

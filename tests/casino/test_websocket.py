@@ -1,0 +1,79 @@
+"""The player's WebSocket: JWT from ?token= or the subprotocol, own group only, pushes forwarded as JSON."""
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from channels.testing import WebsocketCommunicator
+
+from casino.asgi import application
+from casino.realtime import player_group
+from casino.services import player_token_obtain
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ORIGIN = [(b"origin", b"http://testserver")]
+
+
+def _access(user):
+    return player_token_obtain(username=user.username, password="correct-horse-9")["access"]
+
+
+async def _receive_push(communicator, user_id, message):
+    await get_channel_layer().group_send(player_group(user_id), {"type": "player.push", "message": message})
+    return await communicator.receive_json_from(timeout=2)
+
+
+def test_query_token_joins_the_players_group_and_receives_pushes(make_player):
+    user = make_player()
+    token = _access(user)
+
+    async def scenario():
+        communicator = WebsocketCommunicator(application, f"/ws/player/?token={token}", headers=ORIGIN)
+        connected, _ = await communicator.connect()
+        assert connected
+        message = {"type": "balance.updated", "balance": "10.00", "available": "10.00", "currency": "EUR"}
+        assert await _receive_push(communicator, user.pk, message) == message
+        await communicator.send_json_to({"type": "ping"})
+        assert await communicator.receive_json_from(timeout=2) == {"type": "pong"}
+        await communicator.disconnect()
+
+    async_to_sync(scenario)()
+
+
+def test_subprotocol_token_is_accepted_and_bearer_echoed(make_player):
+    user = make_player()
+    token = _access(user)
+
+    async def scenario():
+        communicator = WebsocketCommunicator(application, "/ws/player/", headers=ORIGIN, subprotocols=["bearer", token])
+        connected, subprotocol = await communicator.connect()
+        assert connected and subprotocol == "bearer"
+        message = {"type": "round.settled", "round_id": "r1", "bet": "1.00", "payout": "0.00", "result_data": {}}
+        assert await _receive_push(communicator, user.pk, message) == message
+        await communicator.disconnect()
+
+    async_to_sync(scenario)()
+
+
+def test_bad_or_missing_token_is_refused(make_player):
+    async def scenario():
+        for path in ("/ws/player/", "/ws/player/?token=garbage"):
+            communicator = WebsocketCommunicator(application, path, headers=ORIGIN)
+            connected, code = await communicator.connect()
+            assert not connected and code == 4401
+
+    async_to_sync(scenario)()
+
+
+def test_a_player_gets_only_their_own_pushes(make_player):
+    alice, bob = make_player(), make_player()
+    token = _access(alice)
+
+    async def scenario():
+        communicator = WebsocketCommunicator(application, f"/ws/player/?token={token}", headers=ORIGIN)
+        assert (await communicator.connect())[0]
+        await get_channel_layer().group_send(player_group(bob.pk), {"type": "player.push", "message": {"x": 1}})
+        assert await communicator.receive_nothing(timeout=0.3)
+        await communicator.disconnect()
+
+    async_to_sync(scenario)()

@@ -1,0 +1,511 @@
+"""The spin flow end to end: the API in the test thread, the sandbox provider over real HTTP in live_server."""
+
+from decimal import Decimal
+
+import pytest
+
+from ledger.models import AccountKind, HoldStatus
+from ledger.selectors import ledger_audit, wallet_for
+from ledger.services import system_account_get_or_create
+from providers.models import Round, RoundStatus
+from providers.sandbox.faults import fault_set
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _clearing(provider, currency="EUR"):
+    return system_account_get_or_create(kind=AccountKind.PROVIDER_CLEARING, partner=provider.code, currency=currency)
+
+
+def test_happy_path_moves_bet_and_payout_exactly(sandbox, game, player_api):
+    api = player_api(funds=10_000)
+    session = api.open_session(game)
+    assert session["status"] == "open" and session["provider"] == "sandbox"
+
+    response = api.spin(game=game, session_id=session["session_id"], bet="2.50")
+
+    assert response.status_code == 200, response.content
+    body = response.json()
+    payout = int(Decimal(body["payout"]) * 100)
+    assert body["status"] == "settled" and body["bet"] == "2.50" and body["currency"] == "EUR"
+    assert body["session_id"] == session["session_id"]
+    assert Decimal(body["balance"]) == Decimal("100.00") - Decimal("2.50") + Decimal(body["payout"])
+    assert api.balance() == {
+        "currency": "EUR",
+        "balance": body["balance"],
+        "available": body["balance"],
+        "held": "0.00",
+    }
+    round_obj = Round.objects.get(pk=body["round_id"])
+    assert round_obj.status == RoundStatus.SETTLED and round_obj.hold.status == HoldStatus.CAPTURED
+    assert round_obj.result_data == body["result_data"] and "reels" in body["result_data"]
+    assert _clearing(sandbox).balance == 250 - payout
+    assert ledger_audit() == []
+
+
+def test_forced_win_credits_payout_in_the_same_transaction(sandbox, game, player_api):
+    api = player_api(funds=1_000)
+    session = api.open_session(game)
+    fault_set(operation="play", mode="win", multiplier=7, count=1)
+
+    body = api.spin(game=game, session_id=session["session_id"], bet="1.00").json()
+
+    assert body["payout"] == "7.00" and body["balance"] == "16.00"
+    round_obj = Round.objects.get(pk=body["round_id"])
+    entries = {e.account.code: e.amount for e in round_obj.settle_transaction.entries.select_related("account")}
+    assert entries == {wallet_for(user=api.user, currency="EUR").code: 600, _clearing(sandbox).code: -600}
+    statement = api.get("me/transactions").json()["results"]
+    assert statement[0]["kind"] == "spin" and statement[0]["amount"] == "6.00"
+    assert statement[0]["reference"] == f"round:{round_obj.pk}"
+    assert ledger_audit() == []
+
+
+def test_insufficient_funds_is_422_and_creates_nothing(sandbox, game, player_api):
+    api = player_api(funds=100)
+    session = api.open_session(game)
+
+    response = api.spin(game=game, session_id=session["session_id"], bet="2.00")
+
+    assert response.status_code == 422 and response.json()["code"] == "insufficient_funds"
+    assert response["Content-Type"] == "application/problem+json"
+    assert not Round.objects.exists()
+    assert api.balance()["available"] == "1.00"
+    assert ledger_audit() == []
+
+
+@pytest.mark.parametrize("bet", ["0.09", "100.01"])
+def test_bet_outside_the_game_limits_is_400_bet_out_of_range(sandbox, game, player_api, bet):
+    api = player_api(funds=20_000)
+    session = api.open_session(game)
+
+    response = api.spin(game=game, session_id=session["session_id"], bet=bet)
+
+    assert response.status_code == 400 and response.json()["code"] == "bet_out_of_range"
+    assert not Round.objects.exists()
+
+
+@pytest.mark.parametrize("bet", ["1.001", "-1.00", "abc", "0"])
+def test_a_bet_that_is_not_a_valid_amount_is_400_validation_error(sandbox, game, player_api, bet):
+    api = player_api()
+    session = api.open_session(game)
+
+    response = api.spin(game=game, session_id=session["session_id"], bet=bet)
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "validation_error" and "bet" in response.json()["errors"]
+
+
+@pytest.mark.parametrize(
+    "change", [{"status": "closed"}, {"expires_at": "2020-01-01T00:00:00Z"}], ids=["closed", "expired"]
+)
+def test_closed_or_expired_session_is_409_session_closed(sandbox, game, player_api, change):
+    from providers.models import GameSession
+
+    api = player_api()
+    session = api.open_session(game)
+    GameSession.objects.filter(pk=session["session_id"]).update(**change)
+
+    response = api.spin(game=game, session_id=session["session_id"], bet="1.00")
+
+    assert response.status_code == 409 and response.json()["code"] == "session_closed"
+    assert api.balance()["held"] == "0.00"
+
+
+def test_spin_with_another_game_than_the_session_is_refused(sandbox, game, player_api):
+    other = sandbox.games.exclude(pk=game.pk).filter(currency="EUR").first()
+    api = player_api()
+    session = api.open_session(game)
+
+    response = api.spin(game=other, session_id=session["session_id"], bet="1.00")
+
+    assert response.status_code == 400 and "game_id" in response.json()["errors"]
+
+
+def test_another_players_session_and_round_are_404(sandbox, game, player_api):
+    alice, bob = player_api(), player_api()
+    session = alice.open_session(game)
+    round_id = alice.spin(game=game, session_id=session["session_id"], bet="1.00").json()["round_id"]
+
+    assert bob.get(f"rounds/{round_id}").status_code == 404
+    assert bob.get(f"rounds/{round_id}").json()["code"] == "not_found"
+    assert bob.post(f"rounds/{round_id}/ack").status_code == 404
+    assert bob.spin(game=game, session_id=session["session_id"], bet="1.00").status_code == 404
+    assert alice.get(f"rounds/{round_id}").status_code == 200
+
+
+def test_session_for_unknown_or_other_currency_game(sandbox, player_api):
+    api = player_api()
+    response = api.post("sessions", {"game_id": "00000000-0000-0000-0000-000000000000"})
+    assert response.status_code == 404 and response.json()["code"] == "game_not_found"
+    usd_game = sandbox.games.get(code="desert-gold")
+    response = api.post("sessions", {"game_id": str(usd_game.pk)})
+    assert response.status_code == 400 and "game_id" in response.json()["errors"]
+
+
+def test_session_open_when_provider_is_down_is_503(sandbox, game, player_api):
+    api = player_api()
+    fault_set(operation="session", mode="error", count=1)
+    response = api.post("sessions", {"game_id": str(game.pk)})
+    assert response.status_code == 503 and response.json()["code"] == "provider_unavailable"
+    assert response["Retry-After"]
+
+
+def test_idempotent_replay_returns_the_first_answer_and_moves_money_once(sandbox, game, player_api):
+    api = player_api(funds=10_000)
+    session = api.open_session(game)
+    first = api.spin(game=game, session_id=session["session_id"], bet="1.00", key="same-key")
+
+    again = api.spin(game=game, session_id=session["session_id"], bet="1.00", key="same-key")
+
+    assert again.status_code == 200 and again["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+    assert Round.objects.count() == 1
+    assert api.balance()["balance"] == first.json()["balance"]
+    conflict = api.spin(game=game, session_id=session["session_id"], bet="2.00", key="same-key")
+    assert conflict.status_code == 409 and conflict.json()["code"] == "idempotency_key_conflict"
+    assert ledger_audit() == []
+
+
+def test_missing_idempotency_key_is_400(sandbox, game, player_api):
+    api = player_api()
+    session = api.open_session(game)
+    body = {"game_id": str(game.pk), "session_id": session["session_id"], "bet": "1.00"}
+    response = api.post("spin", body)
+    assert response.status_code == 400 and "Idempotency-Key" in response.json()["errors"]
+
+
+def test_provider_5xx_releases_the_hold_and_a_retry_with_the_same_key_plays_once(sandbox, game, player_api):
+    api = player_api(funds=10_000)
+    session = api.open_session(game)
+    fault_set(operation="play", mode="error", status=502, count=1)
+
+    failed = api.spin(game=game, session_id=session["session_id"], bet="3.00", key="retry-me")
+
+    assert failed.status_code == 503 and failed.json()["code"] == "provider_unavailable"
+    assert failed["Retry-After"] and failed["Content-Type"] == "application/problem+json"
+    round_id = failed.json()["round_id"]
+    round_obj = Round.objects.get(pk=round_id)
+    assert round_obj.status == RoundStatus.FAILED and round_obj.hold.status == HoldStatus.RELEASED
+    assert api.balance() == {"currency": "EUR", "balance": "100.00", "available": "100.00", "held": "0.00"}
+    assert ledger_audit() == []
+
+    retried = api.spin(game=game, session_id=session["session_id"], bet="3.00", key="retry-me")
+
+    assert retried.status_code == 200 and retried.json()["round_id"] == round_id
+    assert "Idempotent-Replayed" not in retried
+    payout = Decimal(retried.json()["payout"])
+    assert Decimal(api.balance()["balance"]) == Decimal("97.00") + payout
+    assert Round.objects.get(pk=round_id).attempt == 2
+    assert ledger_audit() == []
+
+
+def test_after_a_503_the_same_key_with_another_bet_is_a_conflict(sandbox, game, player_api):
+    api = player_api(funds=10_000)
+    session = api.open_session(game)
+    fault_set(operation="play", mode="error", count=1)
+    assert api.spin(game=game, session_id=session["session_id"], bet="3.00", key="k").status_code == 503
+
+    response = api.spin(game=game, session_id=session["session_id"], bet="4.00", key="k")
+
+    assert response.status_code == 409 and response.json()["code"] == "idempotency_key_conflict"
+    assert api.balance()["balance"] == "100.00"
+
+
+def test_invalid_provider_payload_is_a_definite_failure(sandbox, game, player_api):
+    api = player_api(funds=1_000)
+    session = api.open_session(game)
+    fault_set(operation="play", mode="garbage", count=1)
+
+    response = api.spin(game=game, session_id=session["session_id"], bet="1.00")
+
+    assert response.status_code == 503 and response.json()["code"] == "provider_unavailable"
+    round_obj = Round.objects.get(pk=response.json()["round_id"])
+    assert round_obj.status == RoundStatus.FAILED and "play_response" in round_obj.failure_reason
+    assert api.balance()["available"] == "10.00"
+    assert ledger_audit() == []
+
+
+def test_session_expired_at_the_provider_closes_it_with_409(sandbox, game, player_api):
+    from providers.models import GameSession, SessionStatus
+    from providers.sandbox.views import session_expire
+
+    api = player_api(funds=1_000)
+    session = api.open_session(game)
+    session_expire(GameSession.objects.get(pk=session["session_id"]).provider_session_id)
+
+    response = api.spin(game=game, session_id=session["session_id"], bet="1.00")
+
+    assert response.status_code == 409 and response.json()["code"] == "session_closed"
+    assert Round.objects.get(pk=response.json()["round_id"]).status == RoundStatus.FAILED
+    assert GameSession.objects.get(pk=session["session_id"]).status == SessionStatus.CLOSED
+    assert api.balance()["available"] == "10.00"
+    assert ledger_audit() == []
+
+
+def test_payout_equal_to_the_bet_releases_the_hold(sandbox, game, player_api):
+    api = player_api(funds=1_000)
+    session = api.open_session(game)
+    fault_set(operation="play", mode="win", multiplier=1, count=1)
+
+    body = api.spin(game=game, session_id=session["session_id"], bet="2.00").json()
+
+    assert (body["status"], body["payout"], body["balance"]) == ("settled", "2.00", "10.00")
+    assert Round.objects.get(pk=body["round_id"]).hold.status == HoldStatus.RELEASED
+    assert api.balance()["held"] == "0.00"
+    assert ledger_audit() == []
+
+
+def _short_timeouts(provider, read_timeout=0.3):
+    type(provider).objects.filter(pk=provider.pk).update(connect_timeout=0.5, read_timeout=read_timeout)
+
+
+def test_provider_timeout_leaves_the_round_pending_then_the_task_settles_it(sandbox, game, player_api):
+    from casino.outbound import breaker_reset
+    from providers.tasks import round_resolve_task
+
+    _short_timeouts(sandbox)
+    api = player_api(funds=10_000)
+    session = api.open_session(game)
+    fault_set(operation="play", mode="timeout", delay=0.8, count=1)  # plays the round, answers too late
+    fault_set(operation="status", mode="error")  # and the status endpoint is down for now
+
+    response = api.spin(game=game, session_id=session["session_id"], bet="4.00", key="slow")
+
+    assert response.status_code == 503 and response.json()["code"] == "provider_unavailable"
+    round_id = response.json()["round_id"]
+    round_obj = Round.objects.get(pk=round_id)
+    assert round_obj.status == RoundStatus.PENDING and round_obj.hold.status == HoldStatus.ACTIVE
+    assert api.balance() == {"currency": "EUR", "balance": "100.00", "available": "96.00", "held": "4.00"}
+    assert ledger_audit() == []
+
+    from providers.sandbox.faults import faults_clear
+
+    faults_clear()
+    breaker_reset()  # the failed status polls opened it; staff close it after a fix
+    assert round_resolve_task.delay(round_id).get() == RoundStatus.SETTLED
+
+    round_obj.refresh_from_db()
+    assert round_obj.status == RoundStatus.SETTLED
+    balance = api.balance()
+    assert Decimal(balance["balance"]) == Decimal("96.00") + Decimal(round_obj.payout) / 100
+    assert balance["held"] == "0.00"
+    # the client's retry with the same key now gets the settled round, and no money moves again
+    retried = api.spin(game=game, session_id=session["session_id"], bet="4.00", key="slow")
+    assert retried.status_code == 200 and retried.json()["round_id"] == round_id
+    assert api.balance() == balance
+    assert ledger_audit() == []
+
+
+def test_provider_timeout_is_resolved_by_the_task_sent_on_commit(sandbox, game, player_api):
+    _short_timeouts(sandbox)
+    api = player_api(funds=10_000)
+    session = api.open_session(game)
+    fault_set(operation="play", mode="timeout", delay=0.8, count=1)
+
+    response = api.spin(game=game, session_id=session["session_id"], bet="4.00")
+
+    assert response.status_code == 503
+    round_obj = Round.objects.get(pk=response.json()["round_id"])
+    assert round_obj.status == RoundStatus.SETTLED  # Celery is eager in tests: the resolver ran after the 503
+    assert Decimal(api.balance()["balance"]) == Decimal("96.00") + Decimal(round_obj.payout) / 100
+    assert ledger_audit() == []
+
+
+def test_dropped_connection_before_the_play_voids_the_round(sandbox, game, player_api):
+    import time
+
+    from providers.tasks import round_resolve_task
+
+    _short_timeouts(sandbox, read_timeout=0.2)
+    api = player_api(funds=10_000)
+    session = api.open_session(game)
+    fault_set(operation="play", mode="drop", count=1)
+
+    response = api.spin(game=game, session_id=session["session_id"], bet="5.00")
+
+    assert response.status_code == 503
+    round_id = response.json()["round_id"]
+    # The provider has no record yet, but a play still in flight could arrive: the round waits out the timeouts.
+    assert Round.objects.get(pk=round_id).status == RoundStatus.PENDING
+    time.sleep(0.8)
+    assert round_resolve_task.delay(round_id).get() == RoundStatus.VOIDED
+    assert api.balance() == {"currency": "EUR", "balance": "100.00", "available": "100.00", "held": "0.00"}
+    assert ledger_audit() == []
+
+
+def test_ack_is_idempotent_and_tells_the_provider(sandbox, game, player_api, celery_retries_inline):
+    from providers.sandbox.views import round_ack_state
+
+    api = player_api()
+    session = api.open_session(game)
+    round_id = api.spin(game=game, session_id=session["session_id"], bet="1.00").json()["round_id"]
+    assert api.get(f"rounds/{round_id}").json()["acknowledged"] is False
+    fault_set(operation="ack", mode="error", count=2)  # the task retries with backoff (eager in tests)
+
+    first = api.post(f"rounds/{round_id}/ack")
+    second = api.post(f"rounds/{round_id}/ack")
+
+    assert first.status_code == second.status_code == 200
+    assert first.json() == second.json() == {"round_id": round_id, "status": "settled", "acknowledged": True}
+    assert round_ack_state(round_id)["acknowledged"] is True
+    assert Round.objects.get(pk=round_id).provider_acknowledged_at is not None
+    detail = api.get(f"rounds/{round_id}").json()
+    assert detail["acknowledged"] is True and detail["status"] == "settled" and detail["bet"] == "1.00"
+
+
+def test_ack_refused_by_the_provider_is_not_retried(sandbox, game, player_api):
+    from django.core.cache import cache
+
+    api = player_api()
+    session = api.open_session(game)
+    round_id = api.spin(game=game, session_id=session["session_id"], bet="1.00").json()["round_id"]
+    cache.delete(f"sandbox:provider:round:{round_id}")  # the provider forgot it: it answers 404
+
+    assert api.post(f"rounds/{round_id}/ack").status_code == 200
+    round_obj = Round.objects.get(pk=round_id)
+    assert round_obj.acknowledged and round_obj.provider_acknowledged_at is None
+
+
+def test_concurrent_spins_on_one_wallet_never_overspend(sandbox, game, make_player, fund, live_server):
+    import threading
+
+    import requests
+
+    from casino.services import player_token_obtain
+
+    user = make_player()
+    fund(user, 500)
+    token = player_token_obtain(username=user.username, password="correct-horse-9")["access"]
+    headers = {"Authorization": f"Bearer {token}"}
+    session_id = requests.post(
+        f"{live_server.url}/api/v1/sessions", json={"game_id": str(game.pk)}, headers=headers, timeout=10
+    ).json()["session_id"]
+    results = []
+
+    def spin(n):
+        response = requests.post(
+            f"{live_server.url}/api/v1/spin",
+            json={"game_id": str(game.pk), "session_id": session_id, "bet": "1.00"},
+            headers={**headers, "Idempotency-Key": f"concurrent-{n}"},
+            timeout=20,
+        )
+        results.append(response)
+
+    threads = [threading.Thread(target=spin, args=(n,)) for n in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert {r.status_code for r in results} <= {200, 422}
+    settled = Round.objects.filter(status=RoundStatus.SETTLED)
+    assert settled.count() == sum(r.status_code == 200 for r in results) >= 5
+    payouts = sum(r.payout for r in settled)
+    wallet = wallet_for(user=user, currency="EUR")
+    assert wallet.balance == 500 - 100 * settled.count() + payouts
+    assert wallet.held == 0 and wallet.balance >= 0
+    assert ledger_audit() == []
+
+
+def test_spin_hot_path_query_count(sandbox, game, player_api, django_assert_max_num_queries):
+    api = player_api()
+    session = api.open_session(game)
+    api.spin(game=game, session_id=session["session_id"], bet="1.00")  # warm up accounts and caches
+
+    with django_assert_max_num_queries(32):
+        response = api.spin(game=game, session_id=session["session_id"], bet="1.00")
+    assert response.status_code == 200
+
+
+def test_spin_pushes_balance_and_round_to_the_players_websocket(sandbox, game, player_api):
+    from asgiref.sync import async_to_sync, sync_to_async
+    from channels.testing import WebsocketCommunicator
+
+    from casino.asgi import application
+
+    api = player_api(funds=1_000)
+    session = api.open_session(game)
+    token = api.client._credentials["HTTP_AUTHORIZATION"].removeprefix("Bearer ")
+
+    async def scenario():
+        communicator = WebsocketCommunicator(
+            application, f"/ws/player/?token={token}", headers=[(b"origin", b"http://testserver")]
+        )
+        assert (await communicator.connect())[0]
+        spin = await sync_to_async(api.spin)(game=game, session_id=session["session_id"], bet="1.00")
+        pushes = [await communicator.receive_json_from(timeout=3) for _ in range(2)]
+        await communicator.disconnect()
+        return spin.json(), pushes
+
+    body, pushes = async_to_sync(scenario)()
+
+    balance, settled = sorted(pushes, key=lambda m: m["type"])
+    assert balance == {"type": "balance.updated", "balance": body["balance"], "available": body["balance"],
+                       "currency": "EUR"}  # fmt: skip
+    assert settled == {"type": "round.settled", "round_id": body["round_id"], "bet": "1.00",
+                       "payout": body["payout"], "result_data": body["result_data"]}  # fmt: skip
+
+
+def test_concurrent_resolvers_settle_a_pending_round_exactly_once(sandbox, game, player_api):
+    import threading
+
+    from django.db import connection
+
+    from ledger.models import Transaction
+    from providers.services import round_resolve
+
+    _short_timeouts(sandbox)
+    api = player_api(funds=10_000)
+    session = api.open_session(game)
+    fault_set(operation="play", mode="timeout", delay=0.8, count=1)
+    fault_set(operation="status", mode="error", count=1)  # the on-commit resolver fails once: the round stays pending
+    round_id = api.spin(game=game, session_id=session["session_id"], bet="2.00").json()["round_id"]
+    assert Round.objects.get(pk=round_id).status == RoundStatus.PENDING
+    barrier, outcomes = threading.Barrier(4), []
+
+    def resolve():
+        try:
+            barrier.wait()
+            outcomes.append(round_resolve(round_id=round_id).status)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=resolve) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert outcomes == [RoundStatus.SETTLED] * 4
+    assert Transaction.objects.filter(idempotency_key__startswith=f"spin:{round_id}:").count() == 1
+    payout = Round.objects.get(pk=round_id).payout
+    assert api.balance()["balance"] == f"{(10_000 - 200 + payout) / 100:.2f}"
+    assert ledger_audit() == []
+
+
+def test_provider_latency_is_waited_for(sandbox, game, player_api):
+    import time
+
+    api = player_api()
+    session = api.open_session(game)
+    fault_set(operation="play", mode="latency", delay=0.3, count=1)
+
+    started = time.monotonic()
+    response = api.spin(game=game, session_id=session["session_id"], bet="1.00")
+
+    assert response.status_code == 200 and time.monotonic() - started >= 0.3
+
+
+def test_circuit_opens_after_repeated_failures_and_spins_fail_fast(sandbox, game, player_api, settings):
+    api = player_api(funds=10_000)
+    session = api.open_session(game)
+    fault_set(operation="play", mode="error")  # every play fails
+
+    for _ in range(settings.CIRCUIT_FAIL_MAX):
+        assert api.spin(game=game, session_id=session["session_id"], bet="1.00").status_code == 503
+    fast = api.spin(game=game, session_id=session["session_id"], bet="1.00")
+
+    assert fast.status_code == 503 and fast["Retry-After"] == str(settings.CIRCUIT_RESET_SECONDS)
+    assert "circuit open" in Round.objects.get(pk=fast.json()["round_id"]).failure_reason
+    assert api.balance() == {"currency": "EUR", "balance": "100.00", "available": "100.00", "held": "0.00"}
+    assert ledger_audit() == []
