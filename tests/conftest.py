@@ -18,6 +18,17 @@ def _clean_cache():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _fresh_channel_layer():
+    """A new channel layer per test: channels_redis binds its receive lock to the first event loop that uses it,
+    and each test (WebsocketCommunicator, async_to_sync) runs its own loop."""
+    from channels.layers import channel_layers
+
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
+
+
 @pytest.fixture
 def make_player(db):
     def make(*, currency="EUR", country="MT", kyc_status=None, username=None):
