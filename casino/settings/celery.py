@@ -18,6 +18,7 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "ledger-expire-holds": {"task": "ledger.expire_holds", "schedule": 60.0},
     "casino-purge-idempotency-records": {"task": "casino.purge_idempotency_records", "schedule": 3600.0},
+    "payments-poll-pending": {"task": "payments.poll_pending", "schedule": 60.0},
 }
 
 if REDIS_URL:

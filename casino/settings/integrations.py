@@ -15,3 +15,11 @@ CIRCUIT_FAIL_MAX = env.int("CIRCUIT_FAIL_MAX", default=5)
 CIRCUIT_RESET_SECONDS = env.int("CIRCUIT_RESET_SECONDS", default=30)
 
 GAMES_CACHE_SECONDS = env.int("GAMES_CACHE_SECONDS", default=300)
+
+# Payments: the KYC adapter consulted before a withdrawal, how long a payment may stay pending before the poller
+# asks its gateway, and the key the platform signs its calls to the bundled REST sandbox gateway with.
+PAYMENTS_KYC_ADAPTER = env.str("PAYMENTS_KYC_ADAPTER", default="payments.kyc.sandbox.ProfileKycAdapter")
+PAYMENTS_POLL_AFTER_SECONDS = env.int("PAYMENTS_POLL_AFTER_SECONDS", default=300)
+PAYMENTS_SUBMIT_MAX_RETRIES = env.int("PAYMENTS_SUBMIT_MAX_RETRIES", default=8)
+SANDBOX_GATEWAY_KEY_ID = env.str("SANDBOX_GATEWAY_KEY_ID", default="sandbox-gateway-key")
+SANDBOX_GATEWAY_SECRET = env.str("SANDBOX_GATEWAY_SECRET", default="sandbox-gateway-secret-dev-only")
