@@ -46,7 +46,9 @@ def payments_poll_pending(*, older_than: timedelta | None = None, limit: int = 2
     """Poll pending payments untouched for `older_than`, and resubmit withdrawals stuck before the gateway."""
     from payments.tasks import payout_submit
 
-    cutoff = timezone.now() - (older_than or timedelta(seconds=settings.PAYMENTS_POLL_AFTER_SECONDS))
+    if older_than is None:
+        older_than = timedelta(seconds=settings.PAYMENTS_POLL_AFTER_SECONDS)
+    cutoff = timezone.now() - older_than
     counts: dict[str, int] = {}
     stale = Payment.objects.filter(status=PaymentStatus.PENDING, updated_at__lt=cutoff).order_by("updated_at")
     for payment_id in stale.values_list("pk", flat=True)[:limit]:
