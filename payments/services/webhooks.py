@@ -175,8 +175,6 @@ def _mark_processed(*, delivery: WebhookDelivery, event: GatewayEvent) -> str | 
         with transaction.atomic():
             ProcessedWebhookEvent.objects.create(gateway=delivery.gateway, event_id=event.event_id, delivery=delivery)
     except IntegrityError:
-        if ProcessedWebhookEvent.objects.filter(delivery=delivery).exists():
-            return None  # staff re-processing the delivery that made the marker: apply again (idempotent anyway)
         return D.Outcome.DUPLICATE
     return None
 
@@ -189,7 +187,10 @@ EVENT_HANDLERS = {
 
 
 def webhook_delivery_reprocess(*, delivery_id) -> str:
-    """Admin action: run a stored delivery through verification and dispatch again; returns its outcome."""
+    """Admin action: run a stored delivery through verification and dispatch again; returns its outcome.
+    A delivery that already had its effect is left as it is."""
+    if ProcessedWebhookEvent.objects.filter(delivery_id=delivery_id).exists():
+        return WebhookDelivery.objects.values_list("outcome", flat=True).get(pk=delivery_id)
     try:
         delivery = webhook_delivery_process(delivery_id=delivery_id, check_freshness=False)
     except ApplicationError as exc:
