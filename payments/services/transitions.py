@@ -55,9 +55,13 @@ def payment_transition(
     """Move a payment to `to` if the table allows it, with its money effect, all in one transaction."""
     with transaction.atomic():
         payment = payment_lock(payment_id=payment_id)
-        if payment.status == to:
-            return TransitionResult(payment, changed=False)
-        if to not in ALLOWED_TRANSITIONS[payment.status]:
+        if payment.status == to or to not in ALLOWED_TRANSITIONS[payment.status]:
+            if gateway_reference and not payment.gateway_reference:
+                # The gateway settled it (webhook) before its acceptance was recorded: keep the reference anyway.
+                payment.gateway_reference = gateway_reference
+                payment.save(update_fields=["gateway_reference", "updated_at"])
+            if payment.status == to:
+                return TransitionResult(payment, changed=False)
             logger.info("payment %s: transition %s -> %s refused", payment.pk, payment.status, to)
             return TransitionResult(payment, changed=False, allowed=False)
         if gateway_reference is not None:
