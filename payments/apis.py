@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_serializer,
+    inline_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -26,6 +32,7 @@ class PaymentOrderInputSerializer(serializers.Serializer):
 
 
 class GatewayListApi(APIView):
+    @extend_schema_serializer(component_name="PaymentGateway")
     class OutputSerializer(serializers.Serializer):
         code = serializers.CharField()
         name = serializers.CharField()
@@ -40,6 +47,7 @@ class GatewayListApi(APIView):
 
 
 class DepositCreateApi(APIView):
+    @extend_schema_serializer(component_name="DepositCreated")
     class OutputSerializer(serializers.Serializer):
         payment_id = serializers.UUIDField(source="id")
         status = serializers.CharField(source="public_status")
@@ -72,6 +80,7 @@ class DepositCreateApi(APIView):
 
 
 class WithdrawalCreateApi(APIView):
+    @extend_schema_serializer(component_name="WithdrawalCreated")
     class OutputSerializer(serializers.Serializer):
         payment_id = serializers.UUIDField(source="id")
         status = serializers.CharField(source="public_status")
@@ -102,6 +111,7 @@ class WithdrawalCreateApi(APIView):
 
 
 class PaymentDetailApi(APIView):
+    @extend_schema_serializer(component_name="PaymentDetail")
     class OutputSerializer(serializers.Serializer):
         payment_id = serializers.UUIDField(source="id")
         kind = serializers.CharField()
