@@ -12,6 +12,14 @@ from payments.services.transitions import payment_review_resolve
 from payments.services.webhooks import webhook_delivery_reprocess
 
 SECRET_FIELDS = ("api_secret", "credentials", "webhook_secret", "tls_client_cert", "tls_client_key")
+MULTILINE_SECRETS = ("credentials", "tls_client_cert", "tls_client_key")  # JSON and PEM keep their newlines
+
+
+class WriteOnlyTextarea(forms.Textarea):
+    """A textarea that never renders the stored value (PEM and JSON need newlines, which password inputs drop)."""
+
+    def format_value(self, value):
+        return ""
 
 
 class GatewayForm(forms.ModelForm):
@@ -40,13 +48,17 @@ class GatewayForm(forms.ModelForm):
             "connect_timeout",
             "read_timeout",
         )
-        widgets = {name: forms.PasswordInput(render_value=False) for name in SECRET_FIELDS}
+        widgets = {
+            name: WriteOnlyTextarea(attrs={"rows": 4}) if name in MULTILINE_SECRETS else forms.PasswordInput()
+            for name in SECRET_FIELDS
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name in SECRET_FIELDS:
             field = self.fields[name]
             field.required = False
+            field.strip = name not in MULTILINE_SECRETS  # a PEM ends with a newline
             field.initial = ""
             is_set = bool(self.instance.pk and getattr(self.instance, name))
             field.help_text = ("Set; leave blank to keep it. " if is_set else "Not set. ") + (field.help_text or "")

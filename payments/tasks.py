@@ -5,6 +5,7 @@ import random
 
 from celery import shared_task
 from django.conf import settings
+from django.core.cache import cache
 
 from casino.outbound import PartnerUnavailable
 from payments.sandbox.tasks import sandbox_webhook_send  # noqa: F401  (registers the sandbox's task with workers)
@@ -28,6 +29,16 @@ def payout_submit(self, payment_id: str) -> str:
         raise self.retry(exc=exc, countdown=countdown) from None
 
 
+POLL_LOCK_KEY = "payments:poll-pending:lock"
+
+
 @shared_task(name="payments.poll_pending")
 def poll_pending() -> dict:
-    return payments_poll_pending()
+    # One poller at a time: a slow run overlapping the next beat would only ask the gateways twice (the state
+    # machine makes that harmless), but there is no point in it.
+    if not cache.add(POLL_LOCK_KEY, 1, timeout=settings.PAYMENTS_POLL_AFTER_SECONDS):
+        return {"skipped": 1}
+    try:
+        return payments_poll_pending()
+    finally:
+        cache.delete(POLL_LOCK_KEY)

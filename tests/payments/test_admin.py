@@ -129,3 +129,31 @@ def test_withdrawal_hold_is_visible_to_staff(seeded, make_player, fund, api):
     response = post_order(api(player), "withdrawals", amount="5.00")
     assert response.status_code == 201
     assert wallet_of(player).held == 500
+
+
+def test_gateway_added_in_the_admin_keeps_pem_newlines(
+    db, admin_client, PEM="-----BEGIN X-----\nabc\n-----END X-----\n"
+):
+    page = admin_client.get("/admin/payments/gateway/add/").content.decode()
+    assert '<textarea name="tls_client_key"' in page and 'type="password" name="webhook_secret"' in page
+    response = admin_client.post(
+        "/admin/payments/gateway/add/",
+        {
+            "code": "acme",
+            "name": "Acme Pay",
+            "protocol": "rest_json",
+            "adapter": "sandbox_rest",
+            "base_url": "https://acme.invalid/",
+            "enabled": "on",
+            "webhook_secret": "acme-secret",
+            "tls_client_key": PEM,
+            "currencies": '["EUR"]',
+            "min_amount": "1",
+            "connect_timeout": "3",
+            "read_timeout": "10",
+        },
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    gateway = Gateway.objects.get(code="acme")
+    assert gateway.tls_client_key.replace("\r\n", "\n") == PEM and gateway.webhook_secret == "acme-secret"
+    assert "acme-secret" not in admin_client.get(f"/admin/payments/gateway/{gateway.pk}/change/").content.decode()
