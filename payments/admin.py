@@ -8,6 +8,7 @@ from django.contrib import admin, messages
 
 from ledger.money import to_major
 from payments.models import Gateway, Payment, PaymentAnomaly, PaymentStatus, WebhookDelivery
+from payments.registry import ADAPTERS
 from payments.services.transitions import payment_review_resolve
 from payments.services.webhooks import webhook_delivery_reprocess
 
@@ -62,6 +63,12 @@ class GatewayForm(forms.ModelForm):
             field.initial = ""
             is_set = bool(self.instance.pk and getattr(self.instance, name))
             field.help_text = ("Set; leave blank to keep it. " if is_set else "Not set. ") + (field.help_text or "")
+
+    def clean_adapter(self):
+        adapter = self.cleaned_data["adapter"]
+        if adapter not in ADAPTERS:
+            raise forms.ValidationError(f"Unknown adapter; one of: {', '.join(sorted(ADAPTERS))}.")
+        return adapter
 
     def save(self, commit=True):
         gateway = self.instance

@@ -157,3 +157,12 @@ def test_gateway_added_in_the_admin_keeps_pem_newlines(
     gateway = Gateway.objects.get(code="acme")
     assert gateway.tls_client_key.replace("\r\n", "\n") == PEM and gateway.webhook_secret == "acme-secret"
     assert "acme-secret" not in admin_client.get(f"/admin/payments/gateway/{gateway.pk}/change/").content.decode()
+
+
+def test_gateway_adapter_must_be_registered(db, admin_client):
+    response = admin_client.post(
+        "/admin/payments/gateway/add/",
+        {"code": "x", "name": "X", "protocol": "rest_json", "adapter": "nope", "base_url": "https://x.invalid/"},
+    )
+    assert response.status_code == 200
+    assert "adapter" in response.context["adminform"].form.errors
