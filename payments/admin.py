@@ -7,7 +7,7 @@ from django import forms
 from django.contrib import admin, messages
 
 from ledger.money import to_major
-from payments.models import Gateway, Payment, PaymentAnomaly, PaymentStatus, WebhookDelivery
+from payments.models import Gateway, Payment, PaymentAnomaly, PaymentStatus, PaymentStatusChange, WebhookDelivery
 from payments.registry import ADAPTERS
 from payments.services.transitions import payment_review_resolve
 from payments.services.webhooks import webhook_delivery_reprocess
@@ -97,8 +97,20 @@ class GatewayAdmin(admin.ModelAdmin):
         return ("webhook secret set" if gateway.webhook_secret else "no webhook secret") + rotating
 
 
+class PaymentStatusChangeInline(admin.TabularInline):
+    model = PaymentStatusChange
+    fields = ("created_at", "from_status", "to_status", "reason")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Payment)
 class PaymentAdmin(admin.ModelAdmin):
+    inlines = [PaymentStatusChangeInline]
     list_display = ("id", "kind", "status", "amount_display", "player", "gateway", "gateway_reference", "created_at")
     list_filter = ("status", "kind", "gateway")
     search_fields = ("=id", "gateway_reference", "player__username", "player__email")

@@ -5,7 +5,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 
-__all__ = ["Payment", "PaymentAnomaly", "PaymentKind", "PaymentStatus"]
+__all__ = ["Payment", "PaymentAnomaly", "PaymentKind", "PaymentStatus", "PaymentStatusChange"]
 
 
 class PaymentKind(models.TextChoices):
@@ -92,3 +92,20 @@ class PaymentAnomaly(models.Model):
 
     def __str__(self):
         return f"{self.kind} on {self.payment_id}"
+
+
+class PaymentStatusChange(models.Model):
+    """The history of a payment's state, written by the transition service in the same transaction as the change
+    (staff can always see what moved a payment, when, and on whose word: a webhook, a poll, a person)."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="status_changes")
+    from_status = models.CharField(max_length=16, choices=PaymentStatus.choices)
+    to_status = models.CharField(max_length=16, choices=PaymentStatus.choices)
+    reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"{self.payment_id}: {self.from_status} -> {self.to_status}"

@@ -89,6 +89,7 @@ def _accepted(payment: Payment, acceptance: GatewayAcceptance):
     result = payment_transition(
         payment_id=payment.pk,
         to=PaymentStatus.PENDING,
+        reason=f"accepted by the gateway as {acceptance.reference}",
         gateway_reference=acceptance.reference,
         redirect_url=acceptance.redirect_url,
     )

@@ -18,7 +18,7 @@ from casino.realtime import balance_updated
 from ledger.models import Account, AccountKind
 from ledger.money import to_major
 from ledger.services import hold_capture, hold_release, system_account_get_or_create, transfer, wallet_get_or_create
-from payments.models import Payment, PaymentAnomaly, PaymentKind, PaymentStatus
+from payments.models import Payment, PaymentAnomaly, PaymentKind, PaymentStatus, PaymentStatusChange
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +77,9 @@ def payment_transition(
             payment.failure_reason = reason[:500]
         if to in (S.SUCCEEDED, S.FAILED):
             payment.completed_at = timezone.now()
+        PaymentStatusChange.objects.create(
+            payment=payment, from_status=payment.status, to_status=to, reason=reason[:500]
+        )
         payment.status = to
         payment.save()
         return TransitionResult(payment, changed=True)

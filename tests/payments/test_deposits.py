@@ -34,6 +34,8 @@ def test_deposit_is_credited_when_the_gateway_confirms(gateway, make_player, api
     payment = Payment.objects.get(pk=body["payment_id"])
     assert payment.status == PaymentStatus.SUCCEEDED
     assert payment.credit_transaction.idempotency_key == f"payment:{payment.pk}:credit"
+    history = list(payment.status_changes.values_list("from_status", "to_status"))
+    assert history == [("created", "pending"), ("pending", "succeeded")]
     detail = client.get(f"/api/v1/payments/{payment.pk}").json()
     assert detail == {
         "payment_id": str(payment.pk),
