@@ -124,3 +124,37 @@ def test_withdrawal_while_the_gateway_is_down_stays_held_then_the_poller_resubmi
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.PENDING and payment.gateway_reference
     audit()
+
+
+def test_concurrent_withdrawals_cannot_overdraw(gateway, make_player, fund, audit):
+    import threading
+
+    from django.db import connection
+
+    from casino.errors import InsufficientFunds
+    from payments.services.orders import withdrawal_create
+
+    player = _verified_player(make_player, fund, minor=10_000)
+    start = threading.Barrier(4)
+    outcomes = []
+
+    def withdraw():
+        start.wait()
+        try:
+            withdrawal_create(user=player, gateway_code="sandbox", amount="60.00", currency="EUR")
+            outcomes.append("ok")
+        except InsufficientFunds:
+            outcomes.append("insufficient_funds")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=withdraw) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(outcomes) == ["insufficient_funds"] * 3 + ["ok"]
+    wallet = wallet_of(player)
+    assert (wallet.balance, wallet.held) == (10_000, 6_000)
+    assert Payment.objects.count() == 1
+    audit()
