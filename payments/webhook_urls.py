@@ -1,3 +1,9 @@
 """Payment gateway webhooks under /webhooks/payments/<gateway_code>/."""
 
-urlpatterns = []
+from django.urls import path
+
+from payments.webhook_apis import PaymentWebhookApi
+
+urlpatterns = [
+    path("<str:gateway_code>/", PaymentWebhookApi.as_view(), name="payments-webhook"),
+]

@@ -21,3 +21,11 @@ SANDBOX_PROVIDER_RNG_SEED = env.str("SANDBOX_PROVIDER_RNG_SEED", default="sandbo
 GAME_SESSION_MINUTES = env.int("GAME_SESSION_MINUTES", default=30)
 # Retry-After (seconds) on a 503 provider_unavailable when the provider names none.
 PROVIDER_RETRY_AFTER_SECONDS = env.int("PROVIDER_RETRY_AFTER_SECONDS", default=5)
+
+# Payments: the KYC adapter consulted before a withdrawal, how long a payment may stay pending before the poller
+# asks its gateway, and the key the platform signs its calls to the bundled REST sandbox gateway with.
+PAYMENTS_KYC_ADAPTER = env.str("PAYMENTS_KYC_ADAPTER", default="payments.kyc.sandbox.ProfileKycAdapter")
+PAYMENTS_POLL_AFTER_SECONDS = env.int("PAYMENTS_POLL_AFTER_SECONDS", default=300)
+PAYMENTS_SUBMIT_MAX_RETRIES = env.int("PAYMENTS_SUBMIT_MAX_RETRIES", default=8)
+SANDBOX_GATEWAY_KEY_ID = env.str("SANDBOX_GATEWAY_KEY_ID", default="sandbox-gateway-key")
+SANDBOX_GATEWAY_SECRET = env.str("SANDBOX_GATEWAY_SECRET", default="sandbox-gateway-secret-dev-only")

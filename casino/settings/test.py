@@ -20,3 +20,6 @@ SANDBOX_MODE = True
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 FIELD_ENCRYPTION_KEYS = ["bWFrZS10ZXN0LWVuY3J5cHRpb24ta2V5LTMyLWJ5dGU="]
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"user": "100000/minute", "anon": "100000/minute"}  # noqa: F405
+# Live-server threads open their own connections; closing them after each request lets the test database be
+# dropped at the end of the run (persistent connections would keep it "in use by other sessions").
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

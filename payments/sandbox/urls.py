@@ -1,3 +1,13 @@
-"""URL space of the sandbox partner payments/sandbox."""
+"""URL space of the REST sandbox gateway (mounted at /sandbox/gateway/ in sandbox mode)."""
 
-urlpatterns = []
+from django.urls import path
+
+from payments.sandbox import views
+
+urlpatterns = [
+    path("api/payments", views.payment_create, name="sandbox-gateway-payment-create"),
+    path("api/payouts", views.payout_create, name="sandbox-gateway-payout-create"),
+    path("api/payments/<str:reference>", views.payment_status, name="sandbox-gateway-payment-status"),
+    path("checkout/<str:reference>", views.checkout, name="sandbox-gateway-checkout"),
+    path("control/payments/<str:reference>/complete", views.control_complete, name="sandbox-gateway-complete"),
+]

@@ -1,0 +1,1 @@
+"""Gateway adapters, one package per vendor; built only through payments.registry."""

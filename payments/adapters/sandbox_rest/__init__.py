@@ -1,0 +1,1 @@
+"""Adapter for the bundled REST/JSON sandbox gateway (payments/sandbox/)."""

@@ -1,0 +1,161 @@
+"""The REST sandbox gateway's adapter: HMAC-signed JSON calls through OutboundClient, answers checked against
+JSON Schemas, and its webhook signature `X-Sandbox-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+
+import jsonschema
+from django.conf import settings
+
+from casino.outbound import OutboundClient, PartnerUnavailable
+from casino.signing import any_signature_matches, hmac_hex
+from ledger.money import MoneyError, to_major, to_minor
+from payments.errors import ValidationFailed, WebhookInvalidSignature, WebhookStaleSignature
+from payments.interface import (
+    EventType,
+    GatewayAcceptance,
+    GatewayAdapter,
+    GatewayEvent,
+    GatewayOutcome,
+    GatewayStatus,
+    PaymentOrder,
+)
+
+SIGNATURE_HEADER = "X-Sandbox-Signature"
+_SCHEMAS = Path(__file__).parent / "schemas"
+
+
+@cache
+def _validator(name: str) -> jsonschema.Draft202012Validator:
+    schema = json.loads((_SCHEMAS / f"{name}.json").read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema)
+
+
+def _schema_errors(name: str, document) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    for error in _validator(name).iter_errors(document):
+        field = ".".join(str(p) for p in error.absolute_path) or "body"
+        errors.setdefault(field, []).append(error.message)
+    return errors
+
+
+def signature_header(secret: str, body: bytes, timestamp: int | None = None) -> str:
+    """The sandbox's signature header for `body` (the sandbox uses it to sign; tests to forge or replay)."""
+    ts = int(time.time()) if timestamp is None else timestamp
+    return f"t={ts},v1={hmac_hex(secret, str(ts).encode() + b'.' + body)}"
+
+
+def _header(headers: Mapping[str, str], name: str) -> str:
+    wanted = name.lower()
+    return next((v for k, v in headers.items() if k.lower() == wanted), "")
+
+
+class SandboxRestAdapter(GatewayAdapter):
+    def _client(self) -> OutboundClient:
+        return OutboundClient(
+            name=f"gateway:{self.gateway.code}",
+            base_url=self.gateway.base_url,
+            key_id=self.gateway.api_key_id,
+            secret=self.gateway.api_secret,
+            connect_timeout=self.gateway.connect_timeout,
+            read_timeout=self.gateway.read_timeout,
+        )
+
+    def _believed(self, answer) -> dict:
+        errors = _schema_errors("payment", answer)
+        if errors:
+            # A gateway answering nonsense did not do what we asked as far as we can tell: treat as unavailable.
+            raise PartnerUnavailable(f"gateway {self.gateway.code}: answer does not match the schema: {errors}")
+        return answer
+
+    def _status(self, answer: dict) -> GatewayStatus:
+        try:
+            amount = to_minor(answer["amount"], answer["currency"])
+        except MoneyError as exc:
+            raise PartnerUnavailable(f"gateway {self.gateway.code}: bad amount in answer: {exc}") from None
+        return GatewayStatus(
+            reference=answer["reference"],
+            outcome=GatewayOutcome(answer["status"]),
+            amount=amount,
+            currency=answer["currency"],
+        )
+
+    def _create(self, path: str, operation: str, order: PaymentOrder) -> GatewayAcceptance:
+        answer = self._believed(
+            self._client().request(
+                "POST",
+                path,
+                operation=operation,
+                json={
+                    "merchant_reference": order.payment_id,
+                    "amount": to_major(order.amount, order.currency),
+                    "currency": order.currency,
+                    "customer_id": order.player_id,
+                    "callback_url": order.callback_url,
+                },
+            )
+        )
+        status = self._status(answer)
+        if answer["merchant_reference"] != order.payment_id or (status.amount, status.currency) != (
+            order.amount,
+            order.currency,
+        ):
+            raise PartnerUnavailable(f"gateway {self.gateway.code}: answer is about another payment")
+        return GatewayAcceptance(
+            reference=status.reference, outcome=status.outcome, redirect_url=answer.get("redirect_url", "")
+        )
+
+    def create_deposit(self, order: PaymentOrder) -> GatewayAcceptance:
+        return self._create("api/payments", "create_deposit", order)
+
+    def create_payout(self, order: PaymentOrder) -> GatewayAcceptance:
+        return self._create("api/payouts", "create_payout", order)
+
+    def fetch_status(self, *, reference: str, payment_id: str, kind: str) -> GatewayStatus:
+        answer = self._believed(self._client().request("GET", f"api/payments/{reference}", operation="fetch_status"))
+        if answer["merchant_reference"] != payment_id:
+            raise PartnerUnavailable(f"gateway {self.gateway.code}: status answer is about another payment")
+        return self._status(answer)
+
+    def verify_and_parse_webhook(
+        self, headers: Mapping[str, str], raw_body: bytes, *, check_freshness: bool = True
+    ) -> GatewayEvent:
+        fields = dict(
+            part.strip().split("=", 1) for part in _header(headers, SIGNATURE_HEADER).split(",") if "=" in part
+        )
+        timestamp, given = fields.get("t", ""), fields.get("v1", "")
+        if not timestamp.isdigit() or not given:
+            raise WebhookInvalidSignature(f"Missing or malformed {SIGNATURE_HEADER} header.")
+        signed = timestamp.encode() + b"." + raw_body
+        if not any_signature_matches((hmac_hex(s, signed) for s in self.gateway.webhook_secrets()), given.lower()):
+            raise WebhookInvalidSignature("The signature does not match.")
+        tolerance = settings.SIGNATURE_TOLERANCE_SECONDS
+        if check_freshness and abs(time.time() - int(timestamp)) > tolerance:
+            raise WebhookStaleSignature(f"The signature's timestamp is more than {tolerance} s off.")
+        try:
+            document = json.loads(raw_body)
+        except (ValueError, UnicodeDecodeError):
+            raise ValidationFailed("The body is not JSON.", errors={"body": ["Not valid JSON."]}) from None
+        errors = _schema_errors("webhook_event", document)
+        if errors:
+            raise ValidationFailed("The body does not match the event schema.", errors=errors)
+        data = document["data"]
+        try:
+            amount = to_minor(data["amount"], data["currency"])
+        except MoneyError as exc:
+            raise ValidationFailed(errors={f"data.{exc.field}": [str(exc)]}) from None
+        return GatewayEvent(
+            event_id=document["id"],
+            type=EventType(document["type"]),
+            payment_id=data["payment_id"],
+            gateway_reference=data["gateway_reference"],
+            amount=amount,
+            currency=data["currency"],
+        )

@@ -1,0 +1,1 @@
+"""Adapter for SOAP/XML gateways speaking the bundled WSDL (the SOAP sandbox gateway, payments/sandbox_soap/)."""

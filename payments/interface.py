@@ -1,0 +1,96 @@
+"""The one interface every payment gateway adapter implements, and the platform's own small dataclasses it speaks.
+
+Amounts are integers of minor units. Adapters translate and sign; they never touch the ledger. Whatever comes back
+from a gateway is validated by the adapter (JSON Schema, XSD) before it is returned as one of these dataclasses.
+Errors: casino.outbound's PartnerUnavailable / PartnerTimeout / PartnerRejected for calls, and payments.errors'
+WebhookInvalidSignature / WebhookStaleSignature / ValidationFailed for webhooks.
+"""
+
+from __future__ import annotations
+
+import abc
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+
+class GatewayOutcome(enum.StrEnum):
+    PENDING = "pending"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+class EventType(enum.StrEnum):
+    PAYMENT_SUCCEEDED = "payment.succeeded"
+    PAYMENT_FAILED = "payment.failed"
+
+
+@dataclass(frozen=True)
+class PaymentOrder:
+    """What the platform asks a gateway to do (a deposit to collect, or a payout to send)."""
+
+    payment_id: str
+    player_id: str
+    amount: int
+    currency: str
+    callback_url: str = ""  # where the gateway should send its webhooks, if it sends any
+
+
+@dataclass(frozen=True)
+class GatewayAcceptance:
+    """The gateway took the order: its reference, and for a deposit where to send the player."""
+
+    reference: str
+    outcome: GatewayOutcome = GatewayOutcome.PENDING
+    redirect_url: str = ""
+
+
+@dataclass(frozen=True)
+class GatewayStatus:
+    """What the gateway says about one payment when asked."""
+
+    reference: str
+    outcome: GatewayOutcome
+    amount: int
+    currency: str
+
+
+@dataclass(frozen=True)
+class GatewayEvent:
+    """A verified, schema-valid webhook event."""
+
+    event_id: str
+    type: EventType
+    payment_id: str
+    gateway_reference: str
+    amount: int
+    currency: str
+
+    @property
+    def outcome(self) -> GatewayOutcome:
+        return GatewayOutcome.SUCCEEDED if self.type == EventType.PAYMENT_SUCCEEDED else GatewayOutcome.FAILED
+
+
+class GatewayAdapter(abc.ABC):
+    """Built by payments.registry from a Gateway row."""
+
+    def __init__(self, gateway):
+        self.gateway = gateway
+
+    @abc.abstractmethod
+    def create_deposit(self, order: PaymentOrder) -> GatewayAcceptance: ...
+
+    @abc.abstractmethod
+    def create_payout(self, order: PaymentOrder) -> GatewayAcceptance:
+        """Must be idempotent on `order.payment_id`: the platform retries after an unknown outcome."""
+
+    @abc.abstractmethod
+    def fetch_status(self, *, reference: str, payment_id: str, kind: str) -> GatewayStatus: ...
+
+    def verify_and_parse_webhook(
+        self, headers: Mapping[str, str], raw_body: bytes, *, check_freshness: bool = True
+    ) -> GatewayEvent:
+        """Verify the vendor's signature and parse the event. Gateways that only report by polling refuse all."""
+        from payments.errors import WebhookInvalidSignature
+
+        raise WebhookInvalidSignature("This gateway does not send webhooks.")

@@ -1,1 +1,0 @@
-"""Payment gateways: deposits, withdrawals, webhooks, sandbox gateways."""

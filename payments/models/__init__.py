@@ -1,0 +1,7 @@
+"""Payments models, split by sub-domain: gateways (what staff configure), payments (the state machine), webhooks
+(raw deliveries, processed-event markers, anomalies for staff) and the bundled sandbox gateways' own state."""
+
+from .gateway import *  # noqa: F403
+from .payment import *  # noqa: F403
+from .sandbox import *  # noqa: F403
+from .webhook import *  # noqa: F403

@@ -1,0 +1,208 @@
+"""The payment state machine: one guarded transition service with an allowed-transitions table.
+
+Every change locks the payment row first (SELECT ... FOR UPDATE), so a late, repeated or out-of-order event can
+never move a payment backwards or twice, and the money moves in the same database transaction as the state:
+a deposit is credited from the gateway's clearing account on success; a withdrawal's hold is captured into the
+clearing account on success and released on failure. Ledger keys are `payment:<id>:credit|capture`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from casino.realtime import balance_updated
+from ledger.models import Account, AccountKind
+from ledger.money import to_major
+from ledger.services import hold_capture, hold_release, system_account_get_or_create, transfer, wallet_get_or_create
+from payments.models import Payment, PaymentAnomaly, PaymentKind, PaymentStatus, PaymentStatusChange
+
+logger = logging.getLogger(__name__)
+
+S = PaymentStatus
+ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
+    S.CREATED: frozenset({S.PENDING, S.SUCCEEDED, S.FAILED, S.REVIEW}),
+    S.PENDING: frozenset({S.SUCCEEDED, S.FAILED, S.REVIEW}),
+    S.REVIEW: frozenset({S.SUCCEEDED, S.FAILED}),  # staff decide
+    S.SUCCEEDED: frozenset(),
+    S.FAILED: frozenset(),
+}
+
+
+@dataclass(frozen=True)
+class TransitionResult:
+    payment: Payment
+    changed: bool  # False: it was already in that state (a repeat), or the move is not allowed
+    allowed: bool = True
+
+
+def payment_lock(*, payment_id) -> Payment:
+    """Lock one payment row for the surrounding transaction (the first lock any payment write takes)."""
+    return Payment.objects.select_for_update(of=("self",)).select_related("gateway", "player").get(pk=payment_id)
+
+
+def payment_transition(
+    *,
+    payment_id,
+    to: str,
+    reason: str = "",
+    gateway_reference: str | None = None,
+    redirect_url: str | None = None,
+) -> TransitionResult:
+    """Move a payment to `to` if the table allows it, with its money effect, all in one transaction."""
+    with transaction.atomic():
+        payment = payment_lock(payment_id=payment_id)
+        if payment.status == to or to not in ALLOWED_TRANSITIONS[payment.status]:
+            if gateway_reference and not payment.gateway_reference:
+                # The gateway settled it (webhook) before its acceptance was recorded: keep the reference anyway.
+                payment.gateway_reference = gateway_reference
+                payment.save(update_fields=["gateway_reference", "updated_at"])
+            if payment.status == to:
+                return TransitionResult(payment, changed=False)
+            logger.info("payment %s: transition %s -> %s refused", payment.pk, payment.status, to)
+            return TransitionResult(payment, changed=False, allowed=False)
+        if gateway_reference is not None:
+            payment.gateway_reference = gateway_reference
+        if redirect_url is not None:
+            payment.redirect_url = redirect_url
+        if to == S.SUCCEEDED:
+            _money_on_success(payment)
+        elif to == S.FAILED:
+            _money_on_failure(payment)
+            payment.failure_reason = reason[:500]
+        elif to == S.REVIEW:
+            payment.failure_reason = reason[:500]
+        if to in (S.SUCCEEDED, S.FAILED):
+            payment.completed_at = timezone.now()
+        PaymentStatusChange.objects.create(
+            payment=payment, from_status=payment.status, to_status=to, reason=reason[:500]
+        )
+        payment.status = to
+        payment.save()
+        return TransitionResult(payment, changed=True)
+
+
+def _clearing_account(payment: Payment) -> Account:
+    return system_account_get_or_create(
+        kind=AccountKind.GATEWAY_CLEARING, partner=payment.gateway.code, currency=payment.currency
+    )
+
+
+def _money_on_success(payment: Payment) -> None:
+    wallet = wallet_get_or_create(user=payment.player, currency=payment.currency)
+    if payment.kind == PaymentKind.DEPOSIT:
+        payment.credit_transaction = transfer(
+            source=_clearing_account(payment),
+            destination=wallet,
+            amount=payment.amount,
+            kind="deposit",
+            idempotency_key=f"payment:{payment.pk}:credit",
+            reference=f"payment:{payment.pk}",
+        )
+    else:
+        payment.capture_transaction = hold_capture(
+            hold=payment.hold,
+            destination=_clearing_account(payment),
+            idempotency_key=f"payment:{payment.pk}:capture",
+            kind="withdrawal",
+            reference=f"payment:{payment.pk}",
+        )
+    payment_balance_push(payment)
+
+
+def _money_on_failure(payment: Payment) -> None:
+    if payment.kind == PaymentKind.WITHDRAWAL and payment.hold_id:
+        hold_release(hold=payment.hold)
+        payment_balance_push(payment)
+
+
+def payment_balance_push(payment: Payment) -> None:
+    """Tell the player's open sockets about the new balance once the money commits."""
+    wallet = Account.objects.filter(owner=payment.player_id, currency=payment.currency, kind="player_wallet").first()
+    if wallet is not None:
+        balance_updated(
+            user_id=payment.player_id,
+            balance=to_major(wallet.balance, wallet.currency),
+            available=to_major(wallet.available, wallet.currency),
+            currency=wallet.currency,
+        )
+
+
+def payment_anomaly_record(
+    *, payment: Payment | None, gateway, kind: str, detail: str, expected=None, received=None, delivery=None
+) -> PaymentAnomaly:
+    logger.warning("payment anomaly %s on %s: %s", kind, payment.pk if payment else "-", detail)
+    return PaymentAnomaly.objects.create(
+        payment=payment,
+        gateway=gateway,
+        delivery=delivery,
+        kind=kind,
+        detail=detail,
+        expected=expected or {},
+        received=received or {},
+    )
+
+
+class Verdict:
+    """What applying a gateway-reported outcome did (also the webhook delivery's outcome words)."""
+
+    APPLIED = "processed"
+    SAME_STATE = "duplicate"
+    OUT_OF_ORDER = "out_of_order"
+    HELD_FOR_REVIEW = "held_for_review"
+    AMOUNT_MISMATCH = "amount_mismatch"
+
+
+def payment_outcome_apply(*, payment_id, outcome: str, amount: int, currency: str, source: str, delivery=None) -> str:
+    """Apply what a gateway reports (webhook or status poll) about a payment; returns a Verdict word.
+
+    An amount or currency that disagrees is never applied: the payment goes to review and staff get an anomaly.
+    """
+    with transaction.atomic():
+        payment = payment_lock(payment_id=payment_id)
+        if amount != payment.amount or currency != payment.currency:
+            expected = {"amount": to_major(payment.amount, payment.currency), "currency": payment.currency}
+            received = {"amount": str(amount), "currency": currency, "outcome": outcome, "source": source}
+            payment_anomaly_record(
+                payment=payment,
+                gateway=payment.gateway,
+                kind=PaymentAnomaly.Kind.AMOUNT_MISMATCH,
+                detail=f"{source} reported {outcome} for {amount} {currency} minor units; "
+                f"the payment is {payment.amount} {payment.currency}.",
+                expected=expected,
+                received=received,
+                delivery=delivery,
+            )
+            payment_transition(payment_id=payment.pk, to=S.REVIEW, reason=f"{source}: amount or currency disagrees")
+            return Verdict.AMOUNT_MISMATCH
+        if payment.status == S.REVIEW:
+            return Verdict.HELD_FOR_REVIEW
+        result = payment_transition(payment_id=payment.pk, to=outcome, reason=f"{source}: gateway reported {outcome}")
+        if result.changed:
+            return Verdict.APPLIED
+        if result.allowed:
+            return Verdict.SAME_STATE
+        if payment.status == S.FAILED and outcome == S.SUCCEEDED:
+            # Money arrived at the gateway for a payment the platform had given up on: staff must settle it by hand.
+            payment_anomaly_record(
+                payment=payment,
+                gateway=payment.gateway,
+                kind=PaymentAnomaly.Kind.LATE_SUCCESS,
+                detail=f"{source} reported success after the payment failed.",
+                delivery=delivery,
+            )
+        return Verdict.OUT_OF_ORDER
+
+
+def payment_review_resolve(*, payment_id, to: str, reason: str = "") -> TransitionResult:
+    """Staff settle a payment held for review (admin action)."""
+    if to not in (S.SUCCEEDED, S.FAILED):
+        raise ValueError("a review ends in succeeded or failed")
+    with transaction.atomic():
+        payment = payment_lock(payment_id=payment_id)
+        if payment.status != S.REVIEW:
+            return TransitionResult(payment, changed=False, allowed=False)
+        return payment_transition(payment_id=payment.pk, to=to, reason=reason or "resolved by staff")

@@ -1,0 +1,52 @@
+"""The poller: payments left pending too long are settled from the gateway's status, with the same services."""
+
+from datetime import timedelta
+
+from payments.models import Payment, PaymentAnomaly, PaymentStatus, WebhookDelivery
+from payments.services.polling import payments_poll_pending
+from payments.tasks import poll_pending
+from tests.payments.conftest import post_order, sandbox_complete, wallet_of
+
+
+def test_poll_settles_a_deposit_whose_webhook_never_came(gateway, make_player, api, site, audit):
+    player = make_player()
+    body = post_order(api(player), "deposits").json()
+    sandbox_complete(site, body["gateway_reference"], "succeeded", notify=False)
+    assert not WebhookDelivery.objects.exists()
+
+    assert payments_poll_pending() == {}  # not pending long enough yet
+    assert payments_poll_pending(older_than=timedelta(0)) == {"processed": 1}
+    assert Payment.objects.get(pk=body["payment_id"]).status == PaymentStatus.SUCCEEDED
+    assert wallet_of(player).balance == 2500
+    assert payments_poll_pending(older_than=timedelta(0)) == {}  # settled payments are not asked again
+    audit()
+
+
+def test_poll_fails_a_withdrawal_and_releases_its_hold(gateway, make_player, fund, api, site, audit):
+    player = make_player(kyc_status="verified")
+    fund(player, 5_000)
+    body = post_order(api(player), "withdrawals", amount="50.00").json()
+    payment = Payment.objects.get(pk=body["payment_id"])
+    sandbox_complete(site, payment.gateway_reference, "failed", notify=False)
+    assert payments_poll_pending(older_than=timedelta(0)) == {"processed": 1}
+    wallet = wallet_of(player)
+    assert (wallet.balance, wallet.held) == (5_000, 0)
+    audit()
+
+
+def test_poll_leaves_a_pending_payment_and_flags_a_disagreeing_one(gateway, make_player, api, site, audit):
+    player = make_player()
+    waiting = post_order(api(player), "deposits").json()
+    wrong = post_order(api(player), "deposits", amount="30.00").json()
+    sandbox_complete(site, wrong["gateway_reference"], "succeeded", amount="31.00", notify=False)
+    assert payments_poll_pending(older_than=timedelta(0)) == {"still_pending": 1, "amount_mismatch": 1}
+    assert Payment.objects.get(pk=waiting["payment_id"]).status == PaymentStatus.PENDING
+    assert Payment.objects.get(pk=wrong["payment_id"]).status == PaymentStatus.REVIEW
+    assert PaymentAnomaly.objects.get().kind == "amount_mismatch"
+    assert wallet_of(player).balance == 0
+    audit()
+
+
+def test_poll_task_is_scheduled_and_runs(gateway, settings):
+    assert settings.CELERY_BEAT_SCHEDULE["payments-poll-pending"]["task"] == "payments.poll_pending"
+    assert poll_pending.delay().get() == {}

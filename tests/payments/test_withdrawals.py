@@ -1,0 +1,160 @@
+"""Withdrawals over HTTP: KYC, the hold taken at once, the payout sent by the outbox task, capture or release."""
+
+import pytest
+from celery.exceptions import Retry
+
+from ledger.models import HoldStatus
+from payments.models import Payment, PaymentStatus, SandboxGatewayPayment
+from tests.payments.conftest import clearing_of, post_order, sandbox_complete, wallet_of
+
+
+def _verified_player(make_player, fund, minor=10_000):
+    player = make_player(kyc_status="verified")
+    fund(player, minor)
+    return player
+
+
+def test_withdrawal_holds_at_once_and_captures_on_success(gateway, make_player, fund, api, site, audit):
+    player = _verified_player(make_player, fund)
+    client = api(player)
+    response = post_order(client, "withdrawals", amount="40.00")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert set(body) == {"payment_id", "status"} and body["status"] == "pending"
+    wallet = wallet_of(player)
+    assert (wallet.balance, wallet.held, wallet.available) == (10_000, 4_000, 6_000)
+
+    payment = Payment.objects.get(pk=body["payment_id"])
+    assert payment.status == PaymentStatus.PENDING  # the outbox task already handed it to the gateway
+    sandboxed = SandboxGatewayPayment.objects.get(merchant_reference=str(payment.pk))
+    assert sandboxed.kind == "payout" and payment.gateway_reference == sandboxed.reference
+
+    sandbox_complete(site, payment.gateway_reference, "succeeded")
+    wallet = wallet_of(player)
+    assert (wallet.balance, wallet.held) == (6_000, 0)
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.SUCCEEDED
+    assert payment.hold.status == HoldStatus.CAPTURED
+    assert clearing_of().balance == 4_000  # the payout is now owed to the gateway
+    assert client.get(f"/api/v1/payments/{payment.pk}").json()["status"] == "succeeded"
+    audit()
+
+
+def test_failed_withdrawal_releases_the_hold(gateway, make_player, fund, api, site, audit):
+    player = _verified_player(make_player, fund)
+    body = post_order(api(player), "withdrawals", amount="40.00").json()
+    payment = Payment.objects.get(pk=body["payment_id"])
+    sandbox_complete(site, payment.gateway_reference, "failed")
+    wallet = wallet_of(player)
+    assert (wallet.balance, wallet.held) == (10_000, 0)
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.FAILED and payment.hold.status == HoldStatus.RELEASED
+    audit()
+
+
+def test_withdrawal_refused_by_the_gateway_fails_and_releases_at_once(gateway, make_player, fund, api, audit):
+    player = _verified_player(make_player, fund)
+    body = post_order(api(player), "withdrawals", amount="13.13").json()
+    payment = Payment.objects.get(pk=body["payment_id"])
+    assert payment.status == PaymentStatus.FAILED and payment.submit_attempts == 1  # a refusal is never retried
+    assert wallet_of(player).held == 0
+    audit()
+
+
+def test_withdrawal_requires_verified_kyc(gateway, make_player, fund, api, audit):
+    for status in (None, "pending", "rejected"):
+        player = make_player(kyc_status=status)
+        fund(player, 10_000)
+        response = post_order(api(player), "withdrawals")
+        assert response.status_code == 403
+        assert response.json()["code"] == "kyc_required"
+        assert wallet_of(player).held == 0
+    assert not Payment.objects.exists()
+    audit()
+
+
+def test_withdrawal_over_the_available_balance(gateway, make_player, fund, api, audit):
+    player = _verified_player(make_player, fund, minor=1_000)
+    response = post_order(api(player), "withdrawals", amount="10.01")
+    assert response.status_code == 422
+    assert response.json()["code"] == "insufficient_funds"
+    assert not Payment.objects.exists() and wallet_of(player).held == 0
+    audit()
+
+
+def test_withdrawal_replay_holds_once(gateway, make_player, fund, api, audit):
+    player = _verified_player(make_player, fund)
+    client = api(player)
+    first = post_order(client, "withdrawals", amount="30.00", key="wd-1")
+    again = post_order(client, "withdrawals", amount="30.00", key="wd-1")
+    assert first.status_code == again.status_code == 201 and first.json() == again.json()
+    assert again["Idempotent-Replayed"] == "true"
+    conflict = post_order(client, "withdrawals", amount="31.00", key="wd-1")
+    assert conflict.status_code == 409 and conflict.json()["code"] == "idempotency_key_conflict"
+    assert Payment.objects.count() == 1
+    assert wallet_of(player).held == 3_000
+    audit()
+
+
+def test_withdrawal_while_the_gateway_is_down_stays_held_then_the_poller_resubmits(
+    gateway, make_player, fund, api, settings, audit
+):
+    from datetime import timedelta
+
+    from payments.services.polling import payments_poll_pending
+    from payments.tasks import payout_submit
+
+    player = _verified_player(make_player, fund)
+    real_url = gateway.base_url
+    gateway.base_url = "http://127.0.0.1:9/"
+    gateway.save()
+    body = post_order(api(player), "withdrawals", amount="20.00").json()
+    payment = Payment.objects.get(pk=body["payment_id"])
+    # The outbox task ran once on commit and scheduled a retry (eager tasks in tests do not run the retry itself).
+    assert payment.status == PaymentStatus.CREATED and payment.submit_attempts == 1
+    with pytest.raises(Retry):  # unavailable: retried later with backoff, never given up on the spot
+        payout_submit.apply(args=[str(payment.pk)])
+    assert Payment.objects.get(pk=payment.pk).submit_attempts == 2
+    assert wallet_of(player).held == 2_000
+    assert api(player).get(f"/api/v1/payments/{payment.pk}").json()["status"] == "pending"
+
+    gateway.base_url = real_url
+    gateway.save()
+    assert payments_poll_pending(older_than=timedelta(0)) == {"resubmitted": 1}
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.PENDING and payment.gateway_reference
+    audit()
+
+
+def test_concurrent_withdrawals_cannot_overdraw(gateway, make_player, fund, audit):
+    import threading
+
+    from django.db import connection
+
+    from casino.errors import InsufficientFunds
+    from payments.services.orders import withdrawal_create
+
+    player = _verified_player(make_player, fund, minor=10_000)
+    start = threading.Barrier(4)
+    outcomes = []
+
+    def withdraw():
+        start.wait()
+        try:
+            withdrawal_create(user=player, gateway_code="sandbox", amount="60.00", currency="EUR")
+            outcomes.append("ok")
+        except InsufficientFunds:
+            outcomes.append("insufficient_funds")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=withdraw) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(outcomes) == ["insufficient_funds"] * 3 + ["ok"]
+    wallet = wallet_of(player)
+    assert (wallet.balance, wallet.held) == (10_000, 6_000)
+    assert Payment.objects.count() == 1
+    audit()
