@@ -1,0 +1,80 @@
+"""The seamless-wallet callback endpoint: POST /api/v1/providers/{provider_code}/wallet/{action}/.
+
+Thin on purpose: store the raw callback, find the provider, verify the contract's HMAC signature (the only
+authentication here), parse and validate the body against the action's JSON Schema, hand it to the services.
+"""
+
+from __future__ import annotations
+
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from casino.errors import ApplicationError, problem_body
+from casino.signing import verify_request
+from providers.models import WalletCallbackVerdict
+from providers.wallet.errors import UnknownAction, UnknownProvider
+from providers.wallet.schemas import ACTIONS, callback_body_parse
+from providers.wallet.selectors import provider_for_callback
+from providers.wallet.services import wallet_callback_close, wallet_callback_handle, wallet_callback_record
+
+
+class WalletCallbackApi(APIView):
+    authentication_classes = []  # the signature is the authentication
+    permission_classes = [AllowAny]
+    # Providers call from a few addresses at high rates; the anonymous per-IP throttle would refuse real bets.
+    throttle_classes = []
+
+    def post(self, request, provider_code: str, action: str):
+        raw = request.body
+        callback = wallet_callback_record(
+            provider_code=provider_code,
+            action=action,
+            method=request.method,
+            path=request.path,
+            headers=request.headers,
+            body=raw,
+            source_ip=request.META.get("REMOTE_ADDR"),
+        )
+        provider = None
+        transaction_id = ""
+        try:
+            provider = provider_for_callback(code=provider_code)
+            if provider is None:
+                raise UnknownProvider(f"No enabled provider with code {provider_code!r}.")
+            verify_request(
+                method=request.method,
+                path=request.path,
+                headers=request.headers,
+                body=raw,
+                secrets_for=provider.secrets_for,
+                nonce_scope=f"wallet:{provider.code}",
+            )
+            if action not in ACTIONS:
+                raise UnknownAction(f"Wallet action {action!r} does not exist; use balance, bet, win or rollback.")
+            payload = callback_body_parse(action=action, raw=raw)
+            transaction_id = payload.get("transaction_id", "")
+            answer = wallet_callback_handle(provider=provider, action=action, payload=payload)
+        except ApplicationError as error:
+            body = problem_body(
+                status=error.status, code=error.code, title=error.title, detail=error.detail, errors=error.errors
+            )
+            wallet_callback_close(
+                callback=callback,
+                provider=provider,
+                status=error.status,
+                body=body,
+                verdict=WalletCallbackVerdict.REJECTED,
+                error_code=error.code,
+                transaction_id=transaction_id,
+            )
+            raise
+        wallet_callback_close(
+            callback=callback,
+            provider=provider,
+            status=200,
+            body=answer.body,
+            verdict=WalletCallbackVerdict.REPLAYED if answer.replayed else WalletCallbackVerdict.ACCEPTED,
+            transaction_id=transaction_id,
+        )
+        return Response(answer.body)
