@@ -1,0 +1,102 @@
+"""The one interface every game provider adapter implements, and the platform's own small value types.
+
+Amounts are integers of minor units with an ISO 4217 currency; whatever a vendor uses on the wire (decimal strings,
+cents, its own field names) is translated by its adapter. Adapters translate and sign; they never touch the ledger.
+Errors: `casino.outbound.PartnerUnavailable` (did not happen, retry), `PartnerTimeout` (outcome unknown),
+`PartnerRejected` (4xx, do not retry), and `ProviderPayloadInvalid` below (an answer that fails validation).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from casino.outbound import PartnerUnavailable
+
+
+class ProviderPayloadInvalid(PartnerUnavailable):
+    """A message to or from the provider failed its schema: nothing in it can be believed (a definite failure)."""
+
+
+@dataclass(frozen=True)
+class GameInfo:
+    code: str
+    name: str
+    category: str
+    currency: str
+    min_bet: int
+    max_bet: int
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class SessionOpenRequest:
+    session_id: str  # the platform's GameSession id
+    player_ref: str  # an opaque player id (never the username)
+    game_code: str
+    currency: str
+
+
+@dataclass(frozen=True)
+class SessionOpened:
+    provider_session_id: str
+    expires_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PlayRequest:
+    round_id: str  # the platform's Round id: the provider's idempotency key for the play
+    provider_session_id: str
+    player_ref: str
+    game_code: str
+    currency: str
+    bet: int
+
+
+@dataclass(frozen=True)
+class PlayResult:
+    round_id: str
+    provider_round_id: str
+    currency: str
+    bet: int
+    payout: int
+    result_data: dict[str, Any] = field(default_factory=dict)
+
+
+class ProviderRoundState:
+    SETTLED = "settled"  # the provider played it: payout and result are final
+    PENDING = "pending"  # the provider is still working on it: ask again later
+    NOT_FOUND = "not_found"  # the provider never played it (or voided it): no money moves
+
+
+@dataclass(frozen=True)
+class RoundState:
+    round_id: str
+    state: str  # one of ProviderRoundState
+    provider_round_id: str = ""
+    payout: int | None = None
+    result_data: dict[str, Any] = field(default_factory=dict)
+
+
+class ProviderAdapter(ABC):
+    """Built by `providers.registry.adapter_for(provider)` from the Provider row staff edit."""
+
+    def __init__(self, provider):
+        self.provider = provider
+
+    @abstractmethod
+    def open_session(self, request: SessionOpenRequest) -> SessionOpened: ...
+
+    @abstractmethod
+    def play_round(self, request: PlayRequest) -> PlayResult: ...
+
+    @abstractmethod
+    def round_status(self, *, round_id: str, currency: str) -> RoundState: ...
+
+    @abstractmethod
+    def acknowledge_round(self, *, round_id: str) -> None: ...
+
+    @abstractmethod
+    def list_games(self) -> list[GameInfo]: ...
