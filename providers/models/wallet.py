@@ -71,7 +71,10 @@ class WalletTransaction(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     provider = models.ForeignKey("providers.Provider", on_delete=models.PROTECT, related_name="wallet_transactions")
-    transaction_id = models.CharField(max_length=128, help_text="The provider's id; unique per provider.")
+    transaction_id = models.CharField(
+        max_length=150,
+        help_text="The provider's id (a rollback without its own: 'rollback <bet id>'); unique per provider.",
+    )
     action = models.CharField(max_length=16, choices=WalletAction.choices)
     status = models.CharField(max_length=16, choices=WalletTransactionStatus.choices, db_index=True)
     player = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="wallet_transactions")

@@ -10,13 +10,16 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from casino.errors import ApplicationError, problem_body
+from casino.errors import ApplicationError, ValidationFailed, problem_body
 from casino.signing import verify_request
 from providers.models import WalletCallbackVerdict
 from providers.wallet.errors import UnknownAction, UnknownProvider
 from providers.wallet.schemas import ACTIONS, callback_body_parse
 from providers.wallet.selectors import provider_for_callback
 from providers.wallet.services import wallet_callback_close, wallet_callback_handle, wallet_callback_record
+
+# A wallet callback is a few hundred bytes; anything far larger is refused before it is parsed.
+MAX_BODY_BYTES = 16 * 1024
 
 
 class WalletCallbackApi(APIView):
@@ -50,6 +53,8 @@ class WalletCallbackApi(APIView):
                 secrets_for=provider.secrets_for,
                 nonce_scope=f"wallet:{provider.code}",
             )
+            if len(raw) > MAX_BODY_BYTES:
+                raise ValidationFailed("The body is too large.", errors={"body": [f"At most {MAX_BODY_BYTES} bytes."]})
             if action not in ACTIONS:
                 raise UnknownAction(f"Wallet action {action!r} does not exist; use balance, bet, win or rollback.")
             payload = callback_body_parse(action=action, raw=raw)

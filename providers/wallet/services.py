@@ -57,6 +57,7 @@ STATUS_OK = "ok"
 STATUS_NOT_FOUND = "not_found"
 # Headers never kept with a stored callback (they carry nothing a provider sends and may carry browser secrets).
 _UNSTORED_HEADERS = {"cookie"}
+_STORED_BODY_BYTES = 64 * 1024  # an oversized body is refused; a bounded prefix is kept as evidence
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ def wallet_callback_record(
         method=method[:10],
         path=path[:500],
         headers={k: v for k, v in headers.items() if k.lower() not in _UNSTORED_HEADERS},
-        body=body.decode("utf-8", errors="replace"),
+        body=body[:_STORED_BODY_BYTES].decode("utf-8", errors="replace"),
         source_ip=source_ip or None,
     )
 
@@ -110,8 +111,10 @@ def wallet_callback_close(
         transaction_id=transaction_id[:255],
         answered_at=timezone.now(),
     )
+    # Label values come from known rows and actions only: a URL must not mint new time series.
+    action = callback.action if callback.action in WalletAction.values else "unknown"
     INBOUND_MESSAGES.labels(
-        partner=provider.code if provider else "unknown", kind=f"wallet_{callback.action}"[:40], verdict=verdict
+        partner=provider.code if provider else "unknown", kind=f"wallet_{action}", verdict=verdict
     ).inc()
 
 
@@ -175,7 +178,7 @@ def _rollback(provider, player, currency, payload) -> WalletAnswer:
         player=player,
         currency=currency,
         session_id=payload["session_id"],
-        transaction_id=payload["transaction_id"],
+        transaction_id=payload.get("transaction_id"),
         reference_transaction_id=payload["reference_transaction_id"],
         round_id=payload.get("round_id", ""),
         amount=_amount(payload, currency, allow_zero=True, required=False),
@@ -368,12 +371,18 @@ def wallet_rollback_apply(
     player,
     currency: str,
     session_id: str,
-    transaction_id: str,
+    transaction_id: str | None,
     reference_transaction_id: str,
     round_id: str = "",
     amount: int | None = None,
 ) -> WalletAnswer:
-    """Reverse the bet named by `reference_transaction_id` exactly once; an unknown id is tombstoned."""
+    """Reverse the bet named by `reference_transaction_id` exactly once; an unknown id is tombstoned.
+
+    Some providers give a rollback no id of its own, or reuse the bet's id for it: its row is then kept under
+    "rollback <bet id>" (a space never occurs in provider ids), so it neither collides with the bet it reverses
+    nor with any other id, and the answer echoes the id the provider sent (or the bet's)."""
+    answer_id = transaction_id or reference_transaction_id
+    row_id = answer_id if answer_id != reference_transaction_id else f"rollback {reference_transaction_id}"
     fingerprint = _fingerprint(
         action="rollback",
         player=str(player.pk),
@@ -383,11 +392,11 @@ def wallet_rollback_apply(
         round=round_id,
         amount=amount,
     )
-    own_row = {"provider": provider, "transaction_id": transaction_id}
+    own_row = {"provider": provider, "transaction_id": row_id}
     with transaction.atomic():
         existing = _claim(
             provider=provider,
-            transaction_id=transaction_id,
+            transaction_id=row_id,
             fingerprint=fingerprint,
             action=WalletAction.ROLLBACK,
             status=WalletTransactionStatus.COMPLETED,
@@ -411,7 +420,7 @@ def wallet_rollback_apply(
             amount=amount,
         )
         if target is None or target.status == WalletTransactionStatus.TOMBSTONE:
-            response = _answer(wallet=wallet, currency=currency, transaction_id=transaction_id, status=STATUS_NOT_FOUND)
+            response = _answer(wallet=wallet, currency=currency, transaction_id=answer_id, status=STATUS_NOT_FOUND)
             _settle_row(own_row, response=response, status=WalletTransactionStatus.NOT_FOUND)
             return WalletAnswer(body=response)
         _rollback_check(target=target, player=player, round_id=round_id, amount=amount)
@@ -421,11 +430,11 @@ def wallet_rollback_apply(
                 raise RollbackNotAllowed(f"Round {target.round_id!r} has been paid; its bets cannot be rolled back.")
             reversal = transaction_reverse(
                 original=target.ledger_transaction,
-                idempotency_key=_ledger_key(provider, transaction_id),
+                idempotency_key=_ledger_key(provider, row_id),
                 kind="wallet_rollback",
                 metadata={
                     "provider": provider.code,
-                    "transaction_id": transaction_id,
+                    "transaction_id": answer_id,
                     "reverses": target.transaction_id,
                 },
             )
@@ -435,7 +444,7 @@ def wallet_rollback_apply(
             wallet.refresh_from_db()
             _push_balance(player=player, wallet=wallet, currency=currency)
         # else: already rolled back by another rollback id: the bet is reversed once, answer ok and move nothing.
-        response = _answer(wallet=wallet, currency=currency, transaction_id=transaction_id)
+        response = _answer(wallet=wallet, currency=currency, transaction_id=answer_id)
         _settle_row(own_row, response=response, ledger_transaction=reversal)
     return WalletAnswer(body=response)
 

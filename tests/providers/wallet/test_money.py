@@ -237,3 +237,30 @@ def test_money_moves_push_the_balance(wallet, player, settings):
     message = async_to_sync(layer.receive)(channel)
     expected = {"type": "balance.updated", "balance": "97.50", "available": "97.50", "currency": "EUR"}
     assert message["message"] == expected
+
+
+def test_rollback_without_its_own_id_is_keyed_by_the_bet(wallet, player):
+    wallet.call("bet", move(player, transaction_id="b-1", round_id="r-1", amount="2.50"))
+    body = {"player_id": str(player.pk), "session_id": "s-1", "currency": "EUR", "reference_transaction_id": "b-1"}
+    first = wallet.call("rollback", body)
+    assert first.status_code == 200, first.text
+    assert first.json() == {"balance": "100.00", "currency": "EUR", "transaction_id": "b-1", "status": "ok"}
+    assert wallet.call("rollback", body).json() == first.json()
+    assert WalletTransaction.objects.get(transaction_id="rollback b-1").action == "rollback"
+    assert available(player) == 10_000
+
+
+def test_rollback_reusing_the_bets_id_before_the_bet_refuses_the_bet(wallet, player):
+    response = wallet.call("rollback", rollback_body(player, transaction_id="b-1", reference="b-1"))
+    assert response.json()["status"] == "not_found"
+    late = wallet.call("bet", move(player, transaction_id="b-1", round_id="r-1", amount="2.50"))
+    assert late.status_code == 409
+    assert late.json()["code"] == "bet_rolled_back"
+    assert available(player) == 10_000
+
+
+def test_rollback_reusing_the_bets_id_reverses_it(wallet, player):
+    wallet.call("bet", move(player, transaction_id="b-1", round_id="r-1", amount="2.50"))
+    response = wallet.call("rollback", rollback_body(player, transaction_id="b-1", reference="b-1", amount="2.50"))
+    assert response.json() == {"balance": "100.00", "currency": "EUR", "transaction_id": "b-1", "status": "ok"}
+    assert Transaction.objects.get(idempotency_key="wallet:acme:rollback b-1").kind == "wallet_rollback"

@@ -83,3 +83,13 @@ def test_staff_user_without_a_player_profile_is_not_a_player(wallet, django_user
     response = wallet.call("balance", {"player_id": str(staff.pk), "session_id": "s", "currency": "EUR"})
     assert response.status_code == 404
     assert response.json()["code"] == "player_not_found"
+
+
+def test_oversized_body_is_400_and_kept_truncated(wallet, make_player):
+    from providers.models import WalletCallback
+
+    body = {"player_id": str(make_player().pk), "session_id": "s", "currency": "EUR", "padding": "x" * 100_000}
+    response = wallet.call("balance", body)
+    assert response.status_code == 400
+    assert response.json()["code"] == "validation_error"
+    assert len(WalletCallback.objects.get().body) == 64 * 1024
