@@ -6,6 +6,8 @@ authentication here), parse and validate the body against the action's JSON Sche
 
 from __future__ import annotations
 
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -28,6 +30,53 @@ class WalletCallbackApi(APIView):
     # Providers call from a few addresses at high rates; the anonymous per-IP throttle would refuse real bets.
     throttle_classes = []
 
+    @extend_schema(
+        operation_id="wallet_callback",
+        summary="Seamless wallet callback from a game provider (HMAC-signed)",
+        description=(
+            "Signed with `Authorization: HMAC <key_id>:<hex signature>`, `X-Timestamp`, `X-Nonce` over "
+            "`METHOD\\nPATH\\nTIMESTAMP\\nNONCE\\nhex SHA-256(body)`. A transaction_id seen before answers the first "
+            "answer. Money moves need transaction_id, round_id and amount; a rollback names reference_transaction_id."
+        ),
+        auth=[],
+        parameters=[
+            OpenApiParameter("provider_code", str, OpenApiParameter.PATH),
+            OpenApiParameter("action", str, OpenApiParameter.PATH, enum=list(ACTIONS)),
+        ],
+        request=inline_serializer(
+            "WalletCallbackRequest",
+            {
+                "player_id": serializers.CharField(),
+                "session_id": serializers.CharField(),
+                "currency": serializers.CharField(min_length=3, max_length=3),
+                "transaction_id": serializers.CharField(required=False, help_text="bet, win, rollback"),
+                "round_id": serializers.CharField(required=False, help_text="bet, win (rollback: optional)"),
+                "amount": serializers.CharField(required=False, help_text='decimal string, e.g. "2.50"'),
+                "reference_transaction_id": serializers.CharField(required=False, help_text="rollback"),
+            },
+        ),
+        responses={
+            200: inline_serializer(
+                "WalletCallbackResponse",
+                {
+                    "balance": serializers.CharField(help_text="available balance, decimal string"),
+                    "currency": serializers.CharField(),
+                    "transaction_id": serializers.CharField(allow_null=True),
+                    "status": serializers.ChoiceField(choices=["ok", "not_found"]),
+                },
+            ),
+            400: OpenApiResponse(description="validation_error, currency_mismatch (problem+json)"),
+            401: OpenApiResponse(description="invalid_signature, stale_signature, replayed_request"),
+            403: OpenApiResponse(description="player_blocked"),
+            404: OpenApiResponse(description="unknown_provider, unknown_action, player_not_found, round_not_found"),
+            409: OpenApiResponse(
+                description="transaction_conflict, bet_rolled_back, transaction_rolled_back, round_rolled_back, "
+                "rollback_not_allowed"
+            ),
+            422: OpenApiResponse(description="insufficient_funds"),
+        },
+        tags=["provider wallet"],
+    )
     def post(self, request, provider_code: str, action: str):
         raw = request.body
         callback = wallet_callback_record(

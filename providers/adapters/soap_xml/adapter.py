@@ -9,6 +9,7 @@ round, currency or stake than asked) is ProviderPayloadInvalid and is never beli
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from decimal import Decimal
 from pathlib import Path
@@ -71,8 +72,27 @@ _services_lock = threading.Lock()
 _services: dict[tuple, object] = {}
 
 
+def _configuration_key(provider) -> tuple:
+    # Hashes, not the secrets themselves, and every field the client is built from: a queryset .update() of a
+    # certificate or secret does not bump updated_at, and must still rebuild the client.
+    material = "\0".join(
+        str(value or "")
+        for value in (
+            provider.base_url,
+            provider.key_id,
+            provider.secret,
+            provider.tls_client_cert,
+            provider.tls_client_key,
+            provider.tls_ca_cert,
+            provider.connect_timeout,
+            provider.read_timeout,
+        )
+    )
+    return (provider.pk, provider.code, hashlib.sha256(material.encode()).hexdigest())
+
+
 def _service_for(provider):
-    key = (provider.pk, provider.code, provider.updated_at, provider.base_url)
+    key = _configuration_key(provider)
     with _services_lock:
         service = _services.get(key)
         if service is None:
