@@ -7,6 +7,7 @@ It behaves like a careful provider: a money call that gets no answer is sent aga
 
 from __future__ import annotations
 
+import contextlib
 import random
 import uuid
 from dataclasses import dataclass, field
@@ -102,7 +103,9 @@ def sandbox_seamless_round(
     except SeamlessRoundFailed as failure:
         if isinstance(failure.__cause__, PartnerTimeout | PartnerUnavailable):
             # The bet's outcome is unknown: cancel it (a rollback of an id never seen is recorded as not_found).
-            _rollback(send, base, bet_id, game_round)
+            # If the platform cannot take the rollback either, the bet's own failure is what the caller needs.
+            with contextlib.suppress(SeamlessRoundFailed):
+                _rollback(send, base, bet_id, game_round)
         raise
     if rollback:
         _rollback(send, base, bet_id, game_round)

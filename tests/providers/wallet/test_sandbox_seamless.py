@@ -86,3 +86,13 @@ def test_management_command_plays_a_round(live_server, sandbox_provider, player)
     assert "balance" in out.getvalue()
     assert "win" in out.getvalue()
     assert ledger_audit() == []
+
+
+def test_an_unreachable_platform_is_reported_after_retries(sandbox_provider, player):
+    from casino.outbound import breaker_reset
+
+    breaker_reset()
+    with pytest.raises(SeamlessRoundFailed) as failure:
+        sandbox_seamless_round(base_url="http://127.0.0.1:9", player_id=str(player.pk), session_id="s")
+    assert failure.value.step == "balance"
+    breaker_reset()
