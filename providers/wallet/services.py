@@ -29,6 +29,7 @@ from django.utils import timezone
 from casino import realtime
 from casino.errors import ValidationFailed
 from casino.metrics import INBOUND_MESSAGES
+from casino.models import User
 from ledger.models import Account, AccountKind
 from ledger.money import MoneyError, to_major, to_minor
 from ledger.services import system_account_get_or_create, transaction_reverse, transfer, wallet_get_or_create
@@ -236,7 +237,7 @@ def _settle_row(row_filter: dict, *, response: dict, **fields) -> None:
     WalletTransaction.objects.filter(**row_filter).update(response=response, **fields)
 
 
-def _push_balance(*, player, wallet: Account, currency: str) -> None:
+def _push_balance(*, player: User, wallet: Account, currency: str) -> None:
     realtime.balance_updated(
         user_id=player.pk,
         balance=to_major(wallet.balance, currency),
@@ -245,7 +246,7 @@ def _push_balance(*, player, wallet: Account, currency: str) -> None:
     )
 
 
-def wallet_balance_get(*, player, currency: str) -> WalletAnswer:
+def wallet_balance_get(*, player: User, currency: str) -> WalletAnswer:
     wallet = wallet_get_or_create(user=player, currency=currency)
     return WalletAnswer(body=_answer(wallet=wallet, currency=currency, transaction_id=None))
 
@@ -261,7 +262,7 @@ def _ledger_key(provider: Provider, transaction_id: str) -> str:
 def wallet_bet_place(
     *,
     provider: Provider,
-    player,
+    player: User,
     currency: str,
     session_id: str,
     transaction_id: str,
@@ -312,7 +313,7 @@ def wallet_bet_place(
 def wallet_win_credit(
     *,
     provider: Provider,
-    player,
+    player: User,
     currency: str,
     session_id: str,
     transaction_id: str,
@@ -368,7 +369,7 @@ def wallet_win_credit(
 def wallet_rollback_apply(
     *,
     provider: Provider,
-    player,
+    player: User,
     currency: str,
     session_id: str,
     transaction_id: str | None,
@@ -453,7 +454,7 @@ def _rollback_target(
     *,
     provider: Provider,
     reference_transaction_id: str,
-    player,
+    player: User,
     currency: str,
     session_id: str,
     round_id: str,
@@ -491,7 +492,7 @@ def _rollback_target(
         )
 
 
-def _rollback_check(*, target: WalletTransaction, player, round_id: str, amount: int | None) -> None:
+def _rollback_check(*, target: WalletTransaction, player: User, round_id: str, amount: int | None) -> None:
     if target.player_id != player.pk:
         raise TransactionConflict(f"Transaction {target.transaction_id!r} belongs to another player.")
     if target.action != WalletAction.BET:
