@@ -123,6 +123,18 @@ class WalletCallbackApi(APIView):
                 transaction_id=transaction_id,
             )
             raise
+        except Exception:
+            # A bug, not a verdict: keep the evidence that this callback was answered 500, then let Django log it.
+            wallet_callback_close(
+                callback=callback,
+                provider=provider,
+                status=500,
+                body={},
+                verdict=WalletCallbackVerdict.REJECTED,
+                error_code="internal_error",
+                transaction_id=transaction_id,
+            )
+            raise
         wallet_callback_close(
             callback=callback,
             provider=provider,
