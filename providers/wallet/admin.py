@@ -30,8 +30,9 @@ class WalletCallbackAdmin(_ReadOnlyAdmin):
         "response_status",
         "source_ip",
     )
-    list_filter = ("verdict", "action", "provider", "error_code")
-    search_fields = ("=transaction_id", "provider_code", "body", "=source_ip")
+    # No filter on error_code: its choices would be a SELECT DISTINCT over the whole (large) table; search it instead.
+    list_filter = ("verdict", "action", "provider")
+    search_fields = ("=transaction_id", "=provider_code", "=error_code", "=source_ip", "body")
     list_select_related = ("provider",)
     date_hierarchy = "received_at"
     ordering = ("-id",)
