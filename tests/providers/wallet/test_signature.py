@@ -98,6 +98,8 @@ def test_unknown_provider_is_404_unknown_provider(wallet, make_player):
     response = wallet.call("balance", balance_body(make_player()))
     assert response.status_code == 404
     assert response.json()["code"] == "unknown_provider"
+    stored = WalletCallback.objects.get()
+    assert (stored.provider, stored.provider_code, stored.error_code) == (None, "nobody", "unknown_provider")
 
 
 def test_disabled_provider_is_404_unknown_provider(wallet, wallet_provider, make_player):
@@ -123,7 +125,8 @@ def test_every_callback_is_stored_with_its_verdict(wallet, make_player):
     assert good.verdict == WalletCallbackVerdict.ACCEPTED
     assert good.response_status == 200
     assert good.provider.code == "acme"
-    assert good.headers["X-Request-Id"] == "req-good" or good.headers.get("X-Request-ID") == "req-good"
+    assert good.headers["X-Request-Id"] == "req-good"
+    assert good.headers["Authorization"].startswith("HMAC acme-key:")
     assert str(player.pk) in good.body
     assert good.source_ip == "127.0.0.1"
     assert bad.verdict == WalletCallbackVerdict.REJECTED
