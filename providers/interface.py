@@ -13,11 +13,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from casino.outbound import PartnerUnavailable
+from casino.outbound import PartnerRejected, PartnerUnavailable
 
 
 class ProviderPayloadInvalid(PartnerUnavailable):
     """A message to or from the provider failed its schema: nothing in it can be believed (a definite failure)."""
+
+
+class ProviderSessionInvalid(PartnerRejected):
+    """The provider no longer knows the game session (expired or closed on its side): the player must open a new one."""
 
 
 @dataclass(frozen=True)

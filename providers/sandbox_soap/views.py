@@ -32,6 +32,7 @@ from providers.sandbox_soap.faults import FAULT_STAKE, soap_fault_take
 NS = "urn:casino:soap-provider:v1"
 SEED = "soap-sandbox-v1"
 SESSION_TTL = timedelta(hours=2)
+INVALID_SESSION = "INVALID_SESSION"
 STORE_TTL = 7 * 24 * 3600
 # symbol, weight on the reel, multiplier of the stake for three of a kind
 SYMBOLS = [("scarab", 30, 5), ("ankh", 25, 10), ("eye", 20, 20), ("pyramid", 15, 50), ("pharaoh", 10, 100)]
@@ -133,7 +134,8 @@ def play_round(request: etree._Element) -> etree._Element:
         raise SoapFault(f"stake {FAULT_STAKE} is refused by the sandbox (fault injection)")
     session = cache.get(f"sandbox:soap:session:{_text(request, 'SessionToken')}")
     if session is None:
-        raise SoapFault("unknown or expired session")
+        # The vendor's convention: a fault string that starts with a stable code the platform can act on.
+        raise SoapFault(f"{INVALID_SESSION}: unknown or expired session")
     if session["game_code"] != _text(request, "GameCode") or session["currency"] != currency:
         raise SoapFault("the round names another game or currency than its session")
     if session["player_ref"] != _text(request, "PlayerRef"):

@@ -4,7 +4,8 @@ breaker, metrics and error classes through casino.soap.soap_call.
 
 Errors: a SOAP fault with a Client code is PartnerRejected, a Server fault or HTTP 5xx or a TLS/connection failure
 PartnerUnavailable, a read timeout PartnerTimeout; a message that fails the XSD or the adapter's own checks (another
-round, currency or stake than asked) is ProviderPayloadInvalid and is never believed.
+round, currency or stake than asked) is ProviderPayloadInvalid and is never believed. A Client fault whose string
+starts with INVALID_SESSION (the vendor's code for a session it no longer knows) is ProviderSessionInvalid.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from urllib.parse import urlsplit
 import requests.auth
 from django.utils import timezone
 
-from casino.outbound import OutboundClient
+from casino.outbound import OutboundClient, PartnerRejected
 from casino.signing import sign_request
 from casino.soap import SchemaViolation, TlsMaterial, soap_call, soap_service
 from ledger.money import MoneyError, to_major, to_minor
@@ -29,6 +30,7 @@ from providers.interface import (
     ProviderAdapter,
     ProviderPayloadInvalid,
     ProviderRoundState,
+    ProviderSessionInvalid,
     RoundState,
     SessionOpened,
     SessionOpenRequest,
@@ -39,6 +41,7 @@ WSDL_PATH = WSDL_DIR / "provider.wsdl"
 XSD_PATH = WSDL_DIR / "provider.xsd"
 
 _CATEGORIES = {"SLOT": "slots", "TABLE": "table", "LIVE": "live", "OTHER": "other"}
+INVALID_SESSION = "INVALID_SESSION"
 _STATES = {
     "SETTLED": ProviderRoundState.SETTLED,
     "PENDING": ProviderRoundState.PENDING,
@@ -219,17 +222,22 @@ class SoapXmlAdapter(ProviderAdapter):
         return SessionOpened(provider_session_id=answer.SessionToken, expires_at=expires_at)
 
     def play_round(self, request: PlayRequest) -> PlayResult:
-        answer = self._call(
-            "play",
-            lambda: self.service.PlayRound(
-                RoundRef=request.round_id,
-                SessionToken=request.provider_session_id,
-                PlayerRef=request.player_ref,
-                GameCode=request.game_code,
-                Currency=request.currency,
-                Stake=Decimal(to_major(request.bet, request.currency)),
-            ),
-        )
+        try:
+            answer = self._call(
+                "play",
+                lambda: self.service.PlayRound(
+                    RoundRef=request.round_id,
+                    SessionToken=request.provider_session_id,
+                    PlayerRef=request.player_ref,
+                    GameCode=request.game_code,
+                    Currency=request.currency,
+                    Stake=Decimal(to_major(request.bet, request.currency)),
+                ),
+            )
+        except PartnerRejected as exc:
+            if str((exc.body or {}).get("faultstring", "")).startswith(INVALID_SESSION):
+                raise ProviderSessionInvalid(str(exc), status=exc.status, body=exc.body) from exc
+            raise
         return play_result_from(answer, request)
 
     def round_status(self, *, round_id: str, currency: str) -> RoundState:

@@ -8,7 +8,14 @@ import pytest
 from casino.metrics import PROVIDER_REQUEST_DURATION
 from casino.outbound import PartnerRejected, PartnerTimeout, PartnerUnavailable
 from providers.adapters.soap_xml.adapter import SoapXmlAdapter
-from providers.interface import PlayRequest, ProviderPayloadInvalid, ProviderRoundState, SessionOpenRequest
+from providers.interface import (
+    PlayRequest,
+    ProviderPayloadInvalid,
+    ProviderRoundState,
+    ProviderSessionInvalid,
+    SessionOpened,
+    SessionOpenRequest,
+)
 from providers.sandbox_soap.faults import FAULT_STAKE, soap_fault_set, soap_faults_clear
 from tests.support.tls import make_pki
 
@@ -89,6 +96,12 @@ def test_a_bet_the_provider_refuses_is_partner_rejected(soap_provider):
     assert refused.value.body["faultcode"] == "Client"
     with pytest.raises(PartnerRejected):  # outside the game's limits
         play(adapter, session, bet=10)
+
+
+def test_a_session_the_provider_does_not_know_is_provider_session_invalid(soap_provider):
+    adapter = SoapXmlAdapter(soap_provider)
+    with pytest.raises(ProviderSessionInvalid):
+        play(adapter, SessionOpened(provider_session_id="soap-sess-expired"))
 
 
 def test_a_client_fault_is_partner_rejected(soap_provider):

@@ -17,6 +17,7 @@ from providers.interface import (
     PlayRequest,
     PlayResult,
     ProviderRoundState,
+    ProviderSessionInvalid,
     RoundState,
     SessionOpenRequest,
 )
@@ -82,7 +83,10 @@ def recorded(db):
     return with_provider
 
 
-@pytest.mark.parametrize("fixture", sorted(p.name for p in FIXTURES.glob("*.xml") if "fault" not in p.name))
+@pytest.mark.parametrize(
+    "fixture",
+    sorted(p.name for p in FIXTURES.glob("*.xml") if "_response" not in p.name or "Fault" not in p.read_text()),
+)
 def test_every_recorded_body_matches_the_xsd(fixture):
     schema = etree.XMLSchema(etree.parse(str(XSD_PATH)))
     body = etree.parse(str(FIXTURES / fixture)).getroot().find(f"{{{SOAP_ENV_NS}}}Body")
@@ -129,6 +133,12 @@ def test_play_round(recorded):
 def test_play_round_fault(recorded):
     adapter = recorded(response_file="play_round_fault_response.xml", status=500)
     with pytest.raises(PartnerRejected, match="refused by the sandbox"):
+        adapter.play_round(play_request())
+
+
+def test_play_round_invalid_session(recorded):
+    adapter = recorded(response_file="play_round_invalid_session_response.xml", status=500)
+    with pytest.raises(ProviderSessionInvalid):
         adapter.play_round(play_request())
 
 
