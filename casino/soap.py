@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import requests
+import requests.auth
 import zeep
 import zeep.exceptions
 from lxml import etree
@@ -99,9 +100,13 @@ def soap_service(
     connect_timeout: float = 3.0,
     read_timeout: float = 10.0,
     binding: str | None = None,
+    auth: requests.auth.AuthBase | None = None,
 ):
-    """A zeep service proxy bound to `endpoint` (the WSDL's own address is ignored)."""
-    transport = zeep.Transport(session=soap_session(tls), timeout=connect_timeout, operation_timeout=read_timeout)
+    """A zeep service proxy bound to `endpoint` (the WSDL's own address is ignored). `auth` signs each request
+    (e.g. the contract's HMAC headers over the envelope) on top of mutual TLS."""
+    session = soap_session(tls)
+    session.auth = auth
+    transport = zeep.Transport(session=session, timeout=connect_timeout, operation_timeout=read_timeout)
     settings = zeep.Settings(strict=True, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     client = zeep.Client(
         wsdl=str(wsdl_path), transport=transport, settings=settings, plugins=[XsdValidationPlugin(xsd_path)]

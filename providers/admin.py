@@ -179,3 +179,7 @@ class RoundAdmin(ReadOnlyAdmin):
     @admin.display(description="payout", ordering="payout")
     def payout_display(self, round_obj):
         return "" if round_obj.payout is None else to_major(round_obj.payout, round_obj.currency)
+
+
+# The wallet callbacks keep their admin beside their code; importing it registers it.
+from providers.wallet import admin as wallet_admin  # noqa: E402, F401

@@ -13,7 +13,7 @@ from providers.models import Provider, ProviderProtocol
 
 ADAPTERS: dict[str, str] = {
     "rest_json": "providers.adapters.rest_json.adapter.RestJsonAdapter",
-    # "soap_xml": "providers.adapters.soap_xml.adapter.SoapXmlAdapter",  (added with the SOAP provider)
+    "soap_xml": "providers.adapters.soap_xml.adapter.SoapXmlAdapter",
 }
 
 # The adapter a protocol uses when the row names none.

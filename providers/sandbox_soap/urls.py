@@ -1,3 +1,9 @@
-"""URL space of the sandbox partner providers/sandbox_soap."""
+"""URL space of the SOAP sandbox game provider (mounted at /sandbox/soap-provider/ in sandbox mode only)."""
 
-urlpatterns = []
+from django.urls import path
+
+from providers.sandbox_soap.views import provider_endpoint
+
+urlpatterns = [
+    path("", provider_endpoint, name="sandbox-soap-provider"),
+]

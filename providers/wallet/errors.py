@@ -1,0 +1,67 @@
+"""Errors of the seamless-wallet callbacks, each with a stable `code` (problem+json through casino.errors).
+
+The contract fixes invalid_signature, stale_signature, replayed_request (casino.signing) and insufficient_funds
+(ledger); the codes below are this project's additions for the other ways a callback can be refused.
+"""
+
+from casino.errors import ApplicationError, Conflict, NotFound, ValidationFailed
+
+
+class UnknownProvider(NotFound):
+    code, title = "unknown_provider", "Unknown or disabled provider"
+
+
+class UnknownAction(NotFound):
+    code, title = "unknown_action", "Unknown wallet action"
+
+
+class PlayerNotFound(NotFound):
+    code, title = "player_not_found", "Player not found"
+
+
+class PlayerBlocked(ApplicationError):
+    status, code, title = 403, "player_blocked", "The player's account is blocked"
+
+
+class CurrencyMismatch(ApplicationError):
+    status, code, title = 400, "currency_mismatch", "The currency differs from the player's wallet currency"
+
+
+class TransactionConflict(Conflict):
+    code, title = "transaction_conflict", "The transaction id was used before with another request"
+
+
+class RoundNotFound(NotFound):
+    code, title = "round_not_found", "No bet from this player in this round"
+
+
+class RoundRolledBack(Conflict):
+    code, title = "round_rolled_back", "Every bet of this round was rolled back"
+
+
+class BetRolledBack(Conflict):
+    code, title = "bet_rolled_back", "A rollback of this transaction id arrived before the bet"
+
+
+class TransactionRolledBack(Conflict):
+    code, title = "transaction_rolled_back", "A rollback of this transaction id arrived before the transaction"
+
+
+class RollbackNotAllowed(Conflict):
+    code, title = "rollback_not_allowed", "Only an unsettled bet can be rolled back"
+
+
+__all__ = [
+    "BetRolledBack",
+    "CurrencyMismatch",
+    "PlayerBlocked",
+    "PlayerNotFound",
+    "RollbackNotAllowed",
+    "RoundNotFound",
+    "RoundRolledBack",
+    "TransactionConflict",
+    "TransactionRolledBack",
+    "UnknownAction",
+    "UnknownProvider",
+    "ValidationFailed",
+]

@@ -1,0 +1,503 @@
+"""Seamless-wallet services: the money side of the provider callbacks (balance, bet, win, rollback).
+
+Game money moves between the player's wallet and the provider's clearing account, through ledger.services only,
+with the ledger key `wallet:<provider code>:<transaction id>`. Each money move is one database transaction that
+first claims its (provider, transaction_id) row in WalletTransaction; that unique index is what makes duplicates
+safe under concurrency: a duplicate waits on the index until the first commits, then replays the stored answer.
+
+Decisions the contract leaves open:
+- A refused move (insufficient funds, unknown round, ...) leaves no WalletTransaction; its callback row keeps the
+  verdict. A retry under the same id is judged afresh.
+- A rollback of an unknown id writes a tombstone under that id, so a late bet (or win) with it is refused.
+- Only a bet can be rolled back, and only while its round has no win: reversing a stake after the round paid out
+  would hand the player the stake back on top of the win. A rollback of a win or of a paid round is
+  409 rollback_not_allowed and left to staff.
+- A second rollback (another rollback id) of a bet already rolled back answers "ok" and moves nothing.
+- A win of 0 closes a losing round: it is recorded and answered, and moves no money.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from casino import realtime
+from casino.errors import ValidationFailed
+from casino.metrics import INBOUND_MESSAGES
+from casino.models import User
+from ledger.models import Account, AccountKind
+from ledger.money import MoneyError, to_major, to_minor
+from ledger.services import system_account_get_or_create, transaction_reverse, transfer, wallet_get_or_create
+from providers.models import (
+    Provider,
+    WalletAction,
+    WalletCallback,
+    WalletTransaction,
+    WalletTransactionStatus,
+)
+from providers.wallet.errors import (
+    BetRolledBack,
+    CurrencyMismatch,
+    PlayerBlocked,
+    PlayerNotFound,
+    RollbackNotAllowed,
+    RoundNotFound,
+    RoundRolledBack,
+    TransactionConflict,
+    TransactionRolledBack,
+    UnknownAction,
+)
+from providers.wallet.selectors import player_for_callback, round_bets, round_has_win
+
+STATUS_OK = "ok"
+STATUS_NOT_FOUND = "not_found"
+# Headers never kept with a stored callback (they carry nothing a provider sends and may carry browser secrets).
+_UNSTORED_HEADERS = {"cookie"}
+_STORED_BODY_BYTES = 64 * 1024  # an oversized body is refused; a bounded prefix is kept as evidence
+
+
+@dataclass(frozen=True)
+class WalletAnswer:
+    body: dict
+    replayed: bool = False
+
+
+# ---------------------------------------------------------------------------------------------------- raw callbacks
+
+
+def wallet_callback_record(
+    *,
+    provider_code: str,
+    action: str,
+    method: str,
+    path: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    source_ip: str | None,
+) -> WalletCallback:
+    """Store a callback exactly as it arrived, before anything in it is believed (committed on its own)."""
+    return WalletCallback.objects.create(
+        provider_code=provider_code[:100],
+        action=action[:32],
+        method=method[:10],
+        path=path[:500],
+        headers={k: v for k, v in headers.items() if k.lower() not in _UNSTORED_HEADERS},
+        body=body[:_STORED_BODY_BYTES].decode("utf-8", errors="replace"),
+        source_ip=source_ip or None,
+    )
+
+
+def wallet_callback_close(
+    *,
+    callback: WalletCallback,
+    provider: Provider | None,
+    status: int,
+    body: dict,
+    verdict: str,
+    error_code: str = "",
+    transaction_id: str = "",
+) -> None:
+    """Write the answer and verdict onto the stored callback."""
+    WalletCallback.objects.filter(pk=callback.pk).update(
+        provider=provider,
+        response_status=status,
+        response_body=body,
+        verdict=verdict,
+        error_code=error_code,
+        transaction_id=transaction_id[:255],
+        answered_at=timezone.now(),
+    )
+    # Label values come from known rows and actions only: a URL must not mint new time series.
+    action = callback.action if callback.action in WalletAction.values else "unknown"
+    INBOUND_MESSAGES.labels(
+        partner=provider.code if provider else "unknown", kind=f"wallet_{action}", verdict=verdict
+    ).inc()
+
+
+# ---------------------------------------------------------------------------------------------------- dispatch
+
+
+def wallet_callback_handle(*, provider: Provider, action: str, payload: dict) -> WalletAnswer:
+    """Check what every action shares (the player, their currency), then dispatch by action through the table."""
+    handler = _HANDLERS.get(action)
+    if handler is None:
+        raise UnknownAction(f"Wallet action {action!r} does not exist; use balance, bet, win or rollback.")
+    player = player_for_callback(player_id=payload["player_id"])
+    if player is None:
+        raise PlayerNotFound(f"No player with id {payload['player_id']!r}.")
+    currency = payload["currency"]
+    if currency != player.player.currency:
+        raise CurrencyMismatch(f"The player's wallet is in {player.player.currency}, not {currency}.")
+    return handler(provider=provider, player=player, currency=currency, payload=payload)
+
+
+def _amount(payload: dict, currency: str, *, allow_zero: bool = False, required: bool = True) -> int | None:
+    if "amount" not in payload and not required:
+        return None
+    try:
+        return to_minor(payload["amount"], currency, allow_zero=allow_zero)
+    except MoneyError as exc:
+        raise ValidationFailed(str(exc), errors={exc.field: [str(exc)]}) from None
+
+
+def _balance(provider, player, currency, payload) -> WalletAnswer:
+    return wallet_balance_get(player=player, currency=currency)
+
+
+def _bet(provider, player, currency, payload) -> WalletAnswer:
+    return wallet_bet_place(
+        provider=provider,
+        player=player,
+        currency=currency,
+        session_id=payload["session_id"],
+        transaction_id=payload["transaction_id"],
+        round_id=payload["round_id"],
+        amount=_amount(payload, currency),
+    )
+
+
+def _win(provider, player, currency, payload) -> WalletAnswer:
+    return wallet_win_credit(
+        provider=provider,
+        player=player,
+        currency=currency,
+        session_id=payload["session_id"],
+        transaction_id=payload["transaction_id"],
+        round_id=payload["round_id"],
+        amount=_amount(payload, currency, allow_zero=True),
+    )
+
+
+def _rollback(provider, player, currency, payload) -> WalletAnswer:
+    return wallet_rollback_apply(
+        provider=provider,
+        player=player,
+        currency=currency,
+        session_id=payload["session_id"],
+        transaction_id=payload.get("transaction_id"),
+        reference_transaction_id=payload["reference_transaction_id"],
+        round_id=payload.get("round_id", ""),
+        amount=_amount(payload, currency, allow_zero=True, required=False),
+    )
+
+
+_HANDLERS: dict[str, Callable[..., WalletAnswer]] = {
+    WalletAction.BALANCE: _balance,
+    WalletAction.BET: _bet,
+    WalletAction.WIN: _win,
+    WalletAction.ROLLBACK: _rollback,
+}
+
+
+# ---------------------------------------------------------------------------------------------------- money moves
+
+
+def _fingerprint(**fields) -> str:
+    return hashlib.sha256(json.dumps(fields, sort_keys=True, separators=(",", ":"), default=str).encode()).hexdigest()
+
+
+def _answer(*, wallet: Account, currency: str, transaction_id: str | None, status: str = STATUS_OK) -> dict:
+    return {
+        "balance": to_major(wallet.available, currency),
+        "currency": currency,
+        "transaction_id": transaction_id,
+        "status": status,
+    }
+
+
+def _claim(*, provider: Provider, transaction_id: str, fingerprint: str, **fields) -> WalletTransaction | None:
+    """Insert this transaction's row, or return the row already holding its id (None: this call owns it now).
+
+    Must run inside the caller's transaction: a concurrent duplicate blocks on the unique index until the first
+    commits (then sees its row) or rolls back (then takes the id itself)."""
+    try:
+        with transaction.atomic():
+            WalletTransaction.objects.create(
+                provider=provider, transaction_id=transaction_id, fingerprint=fingerprint, **fields
+            )
+        return None
+    except IntegrityError:
+        return WalletTransaction.objects.select_for_update().get(provider=provider, transaction_id=transaction_id)
+
+
+def _replay(existing: WalletTransaction, fingerprint: str, *, tombstone_error) -> WalletAnswer:
+    if existing.status == WalletTransactionStatus.TOMBSTONE:
+        raise tombstone_error(f"Transaction {existing.transaction_id!r} was rolled back before it arrived.")
+    if existing.fingerprint != fingerprint:
+        raise TransactionConflict(f"Transaction {existing.transaction_id!r} was used before with another request.")
+    return WalletAnswer(body=existing.response, replayed=True)
+
+
+def _settle_row(row_filter: dict, *, response: dict, **fields) -> None:
+    WalletTransaction.objects.filter(**row_filter).update(response=response, **fields)
+
+
+def _push_balance(*, player: User, wallet: Account, currency: str) -> None:
+    realtime.balance_updated(
+        user_id=player.pk,
+        balance=to_major(wallet.balance, currency),
+        available=to_major(wallet.available, currency),
+        currency=currency,
+    )
+
+
+def wallet_balance_get(*, player: User, currency: str) -> WalletAnswer:
+    wallet = wallet_get_or_create(user=player, currency=currency)
+    return WalletAnswer(body=_answer(wallet=wallet, currency=currency, transaction_id=None))
+
+
+def _clearing(provider: Provider, currency: str) -> Account:
+    return system_account_get_or_create(kind=AccountKind.PROVIDER_CLEARING, partner=provider.code, currency=currency)
+
+
+def _ledger_key(provider: Provider, transaction_id: str) -> str:
+    return f"wallet:{provider.code}:{transaction_id}"
+
+
+def wallet_bet_place(
+    *,
+    provider: Provider,
+    player: User,
+    currency: str,
+    session_id: str,
+    transaction_id: str,
+    round_id: str,
+    amount: int,
+) -> WalletAnswer:
+    """Debit a bet from the wallet to the provider's clearing account, once per transaction id."""
+    fingerprint = _fingerprint(
+        action="bet", player=str(player.pk), currency=currency, session=session_id, round=round_id, amount=amount
+    )
+    with transaction.atomic():
+        existing = _claim(
+            provider=provider,
+            transaction_id=transaction_id,
+            fingerprint=fingerprint,
+            action=WalletAction.BET,
+            status=WalletTransactionStatus.COMPLETED,
+            player=player,
+            round_id=round_id,
+            session_id=session_id,
+            amount=amount,
+            currency=currency,
+        )
+        if existing is not None:
+            return _replay(existing, fingerprint, tombstone_error=BetRolledBack)
+        if not player.is_active:
+            raise PlayerBlocked("The player's account is blocked; bets are refused.")
+        wallet = wallet_get_or_create(user=player, currency=currency)
+        # The ledger locks the wallet and refuses to take it below zero (422 insufficient_funds, all rolled back).
+        ledger_txn = transfer(
+            source=wallet,
+            destination=_clearing(provider, currency),
+            amount=amount,
+            kind="wallet_bet",
+            idempotency_key=_ledger_key(provider, transaction_id),
+            reference=f"{provider.code}:{round_id}",
+            metadata={"provider": provider.code, "transaction_id": transaction_id, "round_id": round_id},
+        )
+        wallet.refresh_from_db()
+        response = _answer(wallet=wallet, currency=currency, transaction_id=transaction_id)
+        _settle_row(
+            {"provider": provider, "transaction_id": transaction_id}, response=response, ledger_transaction=ledger_txn
+        )
+        _push_balance(player=player, wallet=wallet, currency=currency)
+    return WalletAnswer(body=response)
+
+
+def wallet_win_credit(
+    *,
+    provider: Provider,
+    player: User,
+    currency: str,
+    session_id: str,
+    transaction_id: str,
+    round_id: str,
+    amount: int,
+) -> WalletAnswer:
+    """Credit a win from the provider's clearing account to a round this player bet in, once per transaction id."""
+    fingerprint = _fingerprint(
+        action="win", player=str(player.pk), currency=currency, session=session_id, round=round_id, amount=amount
+    )
+    with transaction.atomic():
+        existing = _claim(
+            provider=provider,
+            transaction_id=transaction_id,
+            fingerprint=fingerprint,
+            action=WalletAction.WIN,
+            status=WalletTransactionStatus.COMPLETED,
+            player=player,
+            round_id=round_id,
+            session_id=session_id,
+            amount=amount,
+            currency=currency,
+        )
+        if existing is not None:
+            return _replay(existing, fingerprint, tombstone_error=TransactionRolledBack)
+        # Lock the round's bets: a rollback of one of them and this win cannot both pass their checks at once.
+        bets = list(round_bets(provider=provider, round_id=round_id, player=player).select_for_update())
+        if not bets:
+            raise RoundNotFound(f"Player has no bet in round {round_id!r} at {provider.code}.")
+        if all(bet.status == WalletTransactionStatus.ROLLED_BACK for bet in bets):
+            raise RoundRolledBack(f"Every bet of round {round_id!r} was rolled back; nothing can be won.")
+        wallet = wallet_get_or_create(user=player, currency=currency)
+        ledger_txn = None
+        if amount:
+            ledger_txn = transfer(
+                source=_clearing(provider, currency),
+                destination=wallet,
+                amount=amount,
+                kind="wallet_win",
+                idempotency_key=_ledger_key(provider, transaction_id),
+                reference=f"{provider.code}:{round_id}",
+                metadata={"provider": provider.code, "transaction_id": transaction_id, "round_id": round_id},
+            )
+            wallet.refresh_from_db()
+            _push_balance(player=player, wallet=wallet, currency=currency)
+        response = _answer(wallet=wallet, currency=currency, transaction_id=transaction_id)
+        _settle_row(
+            {"provider": provider, "transaction_id": transaction_id}, response=response, ledger_transaction=ledger_txn
+        )
+    return WalletAnswer(body=response)
+
+
+def wallet_rollback_apply(
+    *,
+    provider: Provider,
+    player: User,
+    currency: str,
+    session_id: str,
+    transaction_id: str | None,
+    reference_transaction_id: str,
+    round_id: str = "",
+    amount: int | None = None,
+) -> WalletAnswer:
+    """Reverse the bet named by `reference_transaction_id` exactly once; an unknown id is tombstoned.
+
+    Some providers give a rollback no id of its own, or reuse the bet's id for it: its row is then kept under
+    "rollback <bet id>" (a space never occurs in provider ids), so it neither collides with the bet it reverses
+    nor with any other id, and the answer echoes the id the provider sent (or the bet's)."""
+    answer_id = transaction_id or reference_transaction_id
+    row_id = answer_id if answer_id != reference_transaction_id else f"rollback {reference_transaction_id}"
+    fingerprint = _fingerprint(
+        action="rollback",
+        player=str(player.pk),
+        currency=currency,
+        session=session_id,
+        reference=reference_transaction_id,
+        round=round_id,
+        amount=amount,
+    )
+    own_row = {"provider": provider, "transaction_id": row_id}
+    with transaction.atomic():
+        existing = _claim(
+            provider=provider,
+            transaction_id=row_id,
+            fingerprint=fingerprint,
+            action=WalletAction.ROLLBACK,
+            status=WalletTransactionStatus.COMPLETED,
+            player=player,
+            round_id=round_id,
+            session_id=session_id,
+            amount=amount or 0,
+            currency=currency,
+            reference_transaction_id=reference_transaction_id,
+        )
+        if existing is not None:
+            return _replay(existing, fingerprint, tombstone_error=TransactionRolledBack)
+        wallet = wallet_get_or_create(user=player, currency=currency)
+        target = _rollback_target(
+            provider=provider,
+            reference_transaction_id=reference_transaction_id,
+            player=player,
+            currency=currency,
+            session_id=session_id,
+            round_id=round_id,
+            amount=amount,
+        )
+        if target is None or target.status == WalletTransactionStatus.TOMBSTONE:
+            response = _answer(wallet=wallet, currency=currency, transaction_id=answer_id, status=STATUS_NOT_FOUND)
+            _settle_row(own_row, response=response, status=WalletTransactionStatus.NOT_FOUND)
+            return WalletAnswer(body=response)
+        _rollback_check(target=target, player=player, round_id=round_id, amount=amount)
+        reversal = None
+        if target.status == WalletTransactionStatus.COMPLETED:
+            if round_has_win(provider=provider, round_id=target.round_id, player=player):
+                raise RollbackNotAllowed(f"Round {target.round_id!r} has been paid; its bets cannot be rolled back.")
+            reversal = transaction_reverse(
+                original=target.ledger_transaction,
+                idempotency_key=_ledger_key(provider, row_id),
+                kind="wallet_rollback",
+                metadata={
+                    "provider": provider.code,
+                    "transaction_id": answer_id,
+                    "reverses": target.transaction_id,
+                },
+            )
+            WalletTransaction.objects.filter(pk=target.pk).update(
+                status=WalletTransactionStatus.ROLLED_BACK, reversal_transaction=reversal, updated_at=timezone.now()
+            )
+            wallet.refresh_from_db()
+            _push_balance(player=player, wallet=wallet, currency=currency)
+        # else: already rolled back by another rollback id: the bet is reversed once, answer ok and move nothing.
+        response = _answer(wallet=wallet, currency=currency, transaction_id=answer_id)
+        _settle_row(own_row, response=response, ledger_transaction=reversal)
+    return WalletAnswer(body=response)
+
+
+def _rollback_target(
+    *,
+    provider: Provider,
+    reference_transaction_id: str,
+    player: User,
+    currency: str,
+    session_id: str,
+    round_id: str,
+    amount: int | None,
+) -> WalletTransaction | None:
+    """The locked row the rollback names; when there is none, a tombstone takes its id (then None is returned).
+
+    If the named bet is being written by a concurrent request, the tombstone's insert waits for it on the unique
+    index: either the bet commits first (and is returned, locked, to be reversed) or the tombstone wins."""
+    target = (
+        WalletTransaction.objects.select_for_update()
+        .filter(provider=provider, transaction_id=reference_transaction_id)
+        .first()
+    )
+    if target is not None:
+        return target
+    try:
+        with transaction.atomic():
+            WalletTransaction.objects.create(
+                provider=provider,
+                transaction_id=reference_transaction_id,
+                action=WalletAction.BET,  # the tombstone stands in for the bet the rollback expected
+                status=WalletTransactionStatus.TOMBSTONE,
+                player=player,
+                round_id=round_id,
+                session_id=session_id,
+                amount=amount or 0,
+                currency=currency,
+                fingerprint="",
+            )
+        return None
+    except IntegrityError:
+        return WalletTransaction.objects.select_for_update().get(
+            provider=provider, transaction_id=reference_transaction_id
+        )
+
+
+def _rollback_check(*, target: WalletTransaction, player: User, round_id: str, amount: int | None) -> None:
+    if target.player_id != player.pk:
+        raise TransactionConflict(f"Transaction {target.transaction_id!r} belongs to another player.")
+    if target.action != WalletAction.BET:
+        raise RollbackNotAllowed(f"Transaction {target.transaction_id!r} is a {target.action}; only bets roll back.")
+    if round_id and round_id != target.round_id:
+        raise TransactionConflict(f"Transaction {target.transaction_id!r} is in another round.")
+    if amount is not None and amount != target.amount:
+        raise TransactionConflict(f"The rollback's amount differs from transaction {target.transaction_id!r}.")
