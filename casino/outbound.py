@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import pybreaker
 import requests
+import urllib3
 from django.conf import settings
 from requests.adapters import HTTPAdapter
 
@@ -148,9 +149,12 @@ class OutboundClient:
         except (requests.exceptions.ReadTimeout, requests.exceptions.ChunkedEncodingError) as exc:
             raise PartnerTimeout(f"{self.name}: no answer in time") from exc
         except requests.exceptions.ConnectionError as exc:
-            # A dropped connection after the request left may have been processed: treat as unknown outcome.
-            if "RemoteDisconnected" in str(exc) or "Connection aborted" in str(exc):
-                raise PartnerTimeout(f"{self.name}: connection dropped") from exc
+            # Once the request has left, a dropped connection or a read timeout while the answer's body is still
+            # arriving (requests reports both as ConnectionError) may follow a processed request: outcome unknown.
+            if isinstance(exc.args[0] if exc.args else None, urllib3.exceptions.ReadTimeoutError) or any(
+                marker in str(exc) for marker in ("RemoteDisconnected", "Connection aborted", "Read timed out")
+            ):
+                raise PartnerTimeout(f"{self.name}: no complete answer") from exc
             raise PartnerUnavailable(f"{self.name}: connection failed") from exc
         try:
             payload = response.json() if response.content else None

@@ -30,7 +30,7 @@ from ledger.services import (
     wallet_get_or_create,
 )
 from providers.errors import BetOutOfRange, ProviderUnavailable, SessionClosed
-from providers.interface import PlayRequest, ProviderRoundState, ProviderSessionInvalid
+from providers.interface import PlayRequest, ProviderPayloadInvalid, ProviderRoundState, ProviderSessionInvalid
 from providers.models import GameSession, Round, RoundStatus, SessionStatus
 from providers.registry import adapter_for
 from providers.selectors import session_of_player_get
@@ -138,7 +138,9 @@ def _round_call_provider(round_obj: Round) -> tuple[Round, Account]:
     )
     try:
         result = adapter_for(session.provider).play_round(request)
-    except PartnerTimeout as exc:
+    except (PartnerTimeout, ProviderPayloadInvalid) as exc:
+        # No answer, or one that cannot be believed: the provider may have played the round, so the bet stays held
+        # until the provider's round status says how it ended (releasing it now could pay a round that was lost).
         logger.warning("round %s: outcome unknown (%s); left pending for the resolver", round_obj.id, exc)
         _on_commit_task("round_resolve_task", round_obj.id)
         raise _provider_error(round_obj, exc, "The provider did not answer in time; the round is pending.") from exc

@@ -121,3 +121,18 @@ def test_rejections_do_not_open_the_breaker(server, settings):
         )
         == 4
     )
+
+
+def _trickle(environ, start_response):
+    """Sends headers and part of the body, then stalls: the request was surely received."""
+    start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", "100")])
+    yield b'{"partial": '
+    time.sleep(0.6)
+    yield b"1}" + b" " * 87
+
+
+def test_read_timeout_inside_the_body_is_an_unknown_outcome():
+    with wsgi_server(_trickle) as url:
+        client = OutboundClient(name="acme-trickle", base_url=url, read_timeout=0.2)
+        with pytest.raises(PartnerTimeout):
+            client.request("POST", "/play", operation="play", json={})

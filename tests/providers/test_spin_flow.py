@@ -211,17 +211,30 @@ def test_after_a_503_the_same_key_with_another_bet_is_a_conflict(sandbox, game, 
     assert api.balance()["balance"] == "100.00"
 
 
-def test_invalid_provider_payload_is_a_definite_failure(sandbox, game, player_api):
+def test_invalid_provider_payload_leaves_the_round_pending_until_the_provider_says(sandbox, game, player_api):
+    import time
+
+    from providers.services import round_resolve
+
+    _short_timeouts(sandbox)
     api = player_api(funds=1_000)
     session = api.open_session(game)
     fault_set(operation="play", mode="garbage", count=1)
 
     response = api.spin(game=game, session_id=session["session_id"], bet="1.00")
 
+    # An answer that cannot be believed is not proof the round was not played: the bet stays held.
     assert response.status_code == 503 and response.json()["code"] == "provider_unavailable"
     round_obj = Round.objects.get(pk=response.json()["round_id"])
-    assert round_obj.status == RoundStatus.FAILED and "play_response" in round_obj.failure_reason
-    assert api.balance()["available"] == "10.00"
+    assert round_obj.status == RoundStatus.PENDING and round_obj.hold.status == HoldStatus.ACTIVE
+    assert api.balance()["available"] == "9.00"
+
+    time.sleep(0.9)  # past the in-flight window of the platform's own request (connect 0.5 s + read 0.3 s)
+    round_obj = round_resolve(round_id=round_obj.id)
+
+    assert round_obj.status == RoundStatus.VOIDED  # the sandbox answered garbage without playing
+    assert Round.objects.get(pk=round_obj.pk).hold.status == HoldStatus.RELEASED
+    assert api.balance() == {"currency": "EUR", "balance": "10.00", "available": "10.00", "held": "0.00"}
     assert ledger_audit() == []
 
 
