@@ -24,7 +24,7 @@ VND 0 VUV 0 WST 2 XAF 0 XCD 2 XOF 0 XPF 0 YER 2 ZAR 2 ZMW 2 ZWG 2
 _tokens = _ISO_4217.split()
 CURRENCY_EXPONENTS: dict[str, int] = {code: int(exp) for code, exp in zip(_tokens[::2], _tokens[1::2], strict=True)}
 
-# ASCII digits only: `\d` would also take other scripts' digits ("１２", "١٢"), which Decimal would then accept.
+# ASCII digits only: `\d` would also take other scripts' digits (fullwidth, Arabic-Indic), which Decimal accepts.
 _AMOUNT = re.compile(r"[0-9]{1,15}(\.[0-9]{1,6})?")
 
 
