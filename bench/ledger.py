@@ -215,7 +215,8 @@ def measure(writer, case, accounts, workers: int, seconds: float, run: str) -> f
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=2.0, help="measuring window per case (default 2)")
+    parser.add_argument("--seconds", type=float, default=3.0, help="measuring time per writer and case (default 3)")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved raw/service slices per case (default 3)")
     parser.add_argument("--workers", default="1,4,16", help="comma-separated worker counts (default 1,4,16)")
     args = parser.parse_args()
     worker_counts = [int(n) for n in args.workers.split(",")]
@@ -234,14 +235,19 @@ def main() -> None:
     run = uuid.uuid4().hex[:8]
     print(
         f"ledger bench: {os.cpu_count()} CPUs, PostgreSQL at {urlsplit(os.environ['DATABASE_URL']).hostname}, "
-        f"{args.seconds:g} s per measurement, worker processes, {WALLETS} wallets\n"
+        f"{args.seconds:g} s per writer and case in {args.rounds} interleaved slices, worker processes, "
+        f"{WALLETS} wallets\n"
     )
     print("| case | workers | service (transfers/s) | raw SQL floor (transfers/s) | service / raw |")
     print("|---|---:|---:|---:|---:|")
     for case in ("hot", "spread"):
         for workers in worker_counts:
-            raw = measure(raw_worker, case, accounts, workers, args.seconds, run)
-            service = measure(service_worker, case, accounts, workers, args.seconds, run)
+            # Interleaved slices, so that a change in the machine's load during the run hits both writers alike.
+            raw = service = 0.0
+            for slice_ in range(args.rounds):
+                window = args.seconds / args.rounds
+                raw += measure(raw_worker, case, accounts, workers, window, f"{run}:{slice_}") / args.rounds
+                service += measure(service_worker, case, accounts, workers, window, f"{run}:{slice_}") / args.rounds
             print(f"| {case} | {workers} | {service:,.0f} | {raw:,.0f} | {service / raw:.2f} |", flush=True)
     problems = ledger_audit()
     connections.close_all()
