@@ -326,3 +326,23 @@ def test_the_database_refuses_queryset_updates_and_deletes(funded_wallet, house,
     assert Entry.objects.filter(amount=-10).count() == 1
     assert not Transaction.objects.filter(reference="edited").exists()
     assert ledger_audit() == []
+
+
+# ------------------------------------------------------------------------------------------------ error classification
+
+
+def test_only_unique_violations_are_taken_for_replays(funded_wallet):
+    """A failed insert counts as a possible replay only when a unique key refused it; a check or foreign key
+    failure must surface as it is."""
+    from django.db import IntegrityError
+
+    from ledger.models import Hold
+    from ledger.services import _is_unique_violation
+
+    wallet = funded_wallet(100)
+    with pytest.raises(IntegrityError) as unique, transaction.atomic():
+        Account.objects.create(code=wallet.code, kind=wallet.kind, currency="EUR")
+    with pytest.raises(IntegrityError) as check, transaction.atomic():
+        Hold.objects.create(account=wallet, amount=0, currency="EUR", idempotency_key="zero")
+    assert _is_unique_violation(unique.value) is True
+    assert _is_unique_violation(check.value) is False
