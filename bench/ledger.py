@@ -106,6 +106,7 @@ def service_worker(case, accounts, start_at, stop_at, seed, tag, out):
     done, n = 0, 0
     while time.time() < start_at:
         time.sleep(0.005)
+    cpu = time.process_time()
     while time.time() < stop_at:
         source, destination = next(pairs)
         transfer(
@@ -117,8 +118,9 @@ def service_worker(case, accounts, start_at, stop_at, seed, tag, out):
         )
         n += 1
         done += 1
+    cpu = time.process_time() - cpu
     connection.close()
-    out.put(done)
+    out.put((done, cpu))
 
 
 RAW_LOCK = (
@@ -141,6 +143,7 @@ def raw_worker(case, accounts, start_at, stop_at, seed, tag, out):
     with psycopg.connect(os.environ["DATABASE_URL"]) as conn:
         while time.time() < start_at:
             time.sleep(0.005)
+        cpu = time.process_time()
         while time.time() < stop_at:
             source, destination = next(pairs)
             key = f"{tag}:{n}"
@@ -161,7 +164,8 @@ def raw_worker(case, accounts, start_at, stop_at, seed, tag, out):
                 for account_id, balance in sorted(((source, src_balance), (destination, dst_balance))):
                     conn.execute(RAW_UPDATE, [balance, account_id])
             done += 1
-    out.put(done)
+        cpu = time.process_time() - cpu
+    out.put((done, cpu))
 
 
 # -------------------------------------------------------------------------------------------- running
@@ -177,8 +181,9 @@ def _reporting(writer, *args):
         raise
 
 
-def measure(writer, case, accounts, workers: int, seconds: float, run: str) -> float:
-    """Transfers per second committed by `workers` processes in a window of `seconds`."""
+def measure(writer, case, accounts, workers: int, seconds: float, run: str) -> tuple[float, float]:
+    """Transfers per second committed by `workers` processes in a window of `seconds`, and the client CPU
+    milliseconds each transfer cost (a figure the machine's other load barely moves)."""
     ctx = multiprocessing.get_context("fork")
     out = ctx.Queue()
     start_at = time.time() + START_DELAY
@@ -205,12 +210,12 @@ def measure(writer, case, accounts, workers: int, seconds: float, run: str) -> f
     failures = [count for count in counts if isinstance(count, str)]
     if failures:
         raise SystemExit(f"{writer.__name__} failed: {failures[0]}")
-    total = sum(counts)
+    total = sum(count for count, _ in counts)
     for proc in procs:
         proc.join()
         if proc.exitcode:
             raise SystemExit(f"{writer.__name__} worker failed with exit code {proc.exitcode}")
-    return total / seconds
+    return total / seconds, 1000 * sum(cpu for _, cpu in counts) / max(total, 1)
 
 
 def main() -> None:
@@ -238,17 +243,26 @@ def main() -> None:
         f"{args.seconds:g} s per writer and case in {args.rounds} interleaved slices, worker processes, "
         f"{WALLETS} wallets\n"
     )
-    print("| case | workers | service (transfers/s) | raw SQL floor (transfers/s) | service / raw |")
-    print("|---|---:|---:|---:|---:|")
+    print(
+        "| case | workers | service (transfers/s) | raw SQL floor (transfers/s) | service / raw "
+        "| client CPU ms/transfer, service | client CPU ms/transfer, raw |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|")
     for case in ("hot", "spread"):
         for workers in worker_counts:
             # Interleaved slices, so that a change in the machine's load during the run hits both writers alike.
-            raw = service = 0.0
+            raw = service = raw_cpu = service_cpu = 0.0
             for slice_ in range(args.rounds):
                 window = args.seconds / args.rounds
-                raw += measure(raw_worker, case, accounts, workers, window, f"{run}:{slice_}") / args.rounds
-                service += measure(service_worker, case, accounts, workers, window, f"{run}:{slice_}") / args.rounds
-            print(f"| {case} | {workers} | {service:,.0f} | {raw:,.0f} | {service / raw:.2f} |", flush=True)
+                rate, cpu = measure(raw_worker, case, accounts, workers, window, f"{run}:{slice_}")
+                raw, raw_cpu = raw + rate / args.rounds, raw_cpu + cpu / args.rounds
+                rate, cpu = measure(service_worker, case, accounts, workers, window, f"{run}:{slice_}")
+                service, service_cpu = service + rate / args.rounds, service_cpu + cpu / args.rounds
+            print(
+                f"| {case} | {workers} | {service:,.0f} | {raw:,.0f} | {service / raw:.2f} "
+                f"| {service_cpu:.2f} | {raw_cpu:.2f} |",
+                flush=True,
+            )
     problems = ledger_audit()
     connections.close_all()
     print(f"\nledger audit after the run: {'ok' if not problems else problems[:5]}")
