@@ -82,8 +82,8 @@ def _fingerprint(kind: str, legs: Iterable[tuple[int, int]], extra: str = "") ->
 def _lock_accounts(account_ids: Iterable[int]) -> dict[int, Account]:
     """SELECT ... FOR UPDATE in ascending id order: the one lock order of the whole platform.
 
-    Written as a raw query (still model instances, with Django's type conversions): the queryset form of this one
-    statement cost a third of a transfer's client time, spent while the locks are held (see bench/README.md)."""
+    Written as a raw query (still model instances, with Django's type conversions): building the queryset form of
+    this one statement cost a third of a transfer's client CPU (see bench/README.md)."""
     ids = sorted(set(account_ids))
     placeholders = ", ".join(["%s"] * len(ids))
     sql = f"SELECT * FROM {Account._meta.db_table} WHERE id IN ({placeholders}) ORDER BY id"  # noqa: S608 - ids are bound
