@@ -174,7 +174,7 @@ def _accounts_save(accounts: Iterable[Account]) -> None:
     """Write the new running totals of accounts locked by this transaction.
 
     One plain UPDATE per account, sent as one batch: `bulk_update` builds a CASE expression per field, and compiling
-    it was about a third of a transfer's client time in profiles (see bench/README.md)."""
+    it was a quarter to a third of a transfer's client time in profiles (see bench/README.md)."""
     with connection.cursor() as cursor:
         cursor.executemany(_ACCOUNT_TOTALS_UPDATE, [(a.balance, a.held, a.pk) for a in accounts])
 
