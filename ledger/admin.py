@@ -24,6 +24,9 @@ class EntryInline(admin.TabularInline):
     extra = 0
     can_delete = False
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("account")
+
     def has_add_permission(self, request, obj=None):
         return False
 
@@ -61,6 +64,8 @@ class TransactionAdmin(ReadOnlyAdmin):
     list_filter = ("kind", ("created_at", admin.DateFieldListFilter))
     search_fields = ("=id", "idempotency_key", "reference")
     date_hierarchy = "created_at"
+    # Named explicitly: the admin's automatic select_related() skips nullable foreign keys, one query per reversal.
+    list_select_related = ("reverses",)
     inlines = [EntryInline]
 
 

@@ -24,7 +24,8 @@ VND 0 VUV 0 WST 2 XAF 0 XCD 2 XOF 0 XPF 0 YER 2 ZAR 2 ZMW 2 ZWG 2
 _tokens = _ISO_4217.split()
 CURRENCY_EXPONENTS: dict[str, int] = {code: int(exp) for code, exp in zip(_tokens[::2], _tokens[1::2], strict=True)}
 
-_AMOUNT = re.compile(r"^\d{1,15}(\.\d{1,6})?$")
+# ASCII digits only: `\d` would also take other scripts' digits (fullwidth, Arabic-Indic), which Decimal accepts.
+_AMOUNT = re.compile(r"[0-9]{1,15}(\.[0-9]{1,6})?")
 
 
 class MoneyError(ValueError):
@@ -46,7 +47,7 @@ def to_minor(amount: str | int | Decimal, currency: str, *, allow_zero: bool = F
     """'12.50' EUR -> 1250. Refuses negatives, non-numbers and more decimals than the currency has."""
     exponent = currency_exponent(currency)
     text = str(amount).strip() if not isinstance(amount, Decimal) else format(amount, "f")
-    if not _AMOUNT.match(text):
+    if not _AMOUNT.fullmatch(text):
         raise MoneyError('Amount must be a positive decimal string such as "12.50".')
     try:
         value = Decimal(text)
