@@ -346,12 +346,11 @@ def hold_capture(
     for posting in extra_postings:
         _check_amount(posting.amount)
         postings.append((posting.account.pk, posting.amount))
-    net: dict[int, int] = defaultdict(int)
-    for account_id, leg in postings:
-        net[account_id] += leg
-    # Normally one entry per account. When the legs cancel out entirely (a spin whose payout equals its bet) the
-    # gross legs are written instead, so the capture is still on record with entries that balance.
-    legs = _net_legs({a: n for a, n in net.items() if n}) or [(a, n) for a, n in postings if n]
+    # Gross legs, one entry per posting: a spin's bet and its payout stay two lines on the wallet and on the
+    # provider's clearing account (turnover and wins are reported separately, and a payout equal to the bet is
+    # still on record), never netted into one.
+    legs = [(account_id, leg) for account_id, leg in postings if leg]
+    net = {account_id for account_id, _ in legs}
     fingerprint = _fingerprint(kind, legs, extra=f"hold:{hold.pk}")
     try:
         with transaction.atomic():

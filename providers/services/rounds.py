@@ -228,24 +228,19 @@ def round_settle(*, round_id, payout: int, result_data: dict, provider_round_id:
             # The provider says it played a round the platform already closed: staff must reconcile it by hand.
             logger.error("round %s is %s but the provider settled it (payout %s)", round_id, round_obj.status, payout)
             raise ProviderUnavailable("The round was already closed.", extensions={"round_id": str(round_id)})
-        if payout == round_obj.bet:
-            # Bet and payout cancel out: a capture would post no entries, so give the hold back instead.
-            hold_release(hold=hold)
-            txn = None
-        else:
-            clearing = system_account_get_or_create(
-                kind=AccountKind.PROVIDER_CLEARING, partner=round_obj.provider.code, currency=round_obj.currency
-            )
-            extra = [Posting(clearing, -payout), Posting(wallet, payout)] if payout else []
-            txn = hold_capture(
-                hold=hold,
-                destination=clearing,
-                idempotency_key=f"spin:{round_obj.id}:settle",
-                kind="spin",
-                reference=f"round:{round_obj.id}",
-                extra_postings=extra,
-                metadata={"round_id": str(round_obj.id), "bet": round_obj.bet, "payout": payout},
-            )
+        clearing = system_account_get_or_create(
+            kind=AccountKind.PROVIDER_CLEARING, partner=round_obj.provider.code, currency=round_obj.currency
+        )
+        extra = [Posting(clearing, -payout), Posting(wallet, payout)] if payout else []
+        txn = hold_capture(
+            hold=hold,
+            destination=clearing,
+            idempotency_key=f"spin:{round_obj.id}:settle",
+            kind="spin",
+            reference=f"round:{round_obj.id}",
+            extra_postings=extra,
+            metadata={"round_id": str(round_obj.id), "bet": round_obj.bet, "payout": payout},
+        )
         round_obj.status = RoundStatus.SETTLED
         round_obj.payout = payout
         round_obj.result_data = result_data

@@ -136,7 +136,10 @@ def test_capture_with_a_payout_in_the_same_transaction(funded_wallet, provider_c
         kind="spin",
         extra_postings=[Posting(provider_clearing, -500), Posting(wallet, 500)],
     )
-    assert {e.account_id: e.amount for e in txn.entries.all()} == {wallet.pk: 300, provider_clearing.pk: -300}
+    # Gross legs: the bet and the payout are two lines each on the wallet and the clearing account.
+    entries = [(e.account_id, e.amount) for e in txn.entries.order_by("id")]
+    assert entries == [(wallet.pk, -200), (provider_clearing.pk, 200), (provider_clearing.pk, -500), (wallet.pk, 500)]
+    assert [e.balance_after for e in txn.entries.filter(account=wallet).order_by("id")] == [800, 1300]
     wallet = fresh(wallet)
     assert (wallet.balance, wallet.held) == (1300, 0)
     assert ledger_audit() == []

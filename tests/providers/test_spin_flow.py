@@ -52,10 +52,16 @@ def test_forced_win_credits_payout_in_the_same_transaction(sandbox, game, player
 
     assert body["payout"] == "7.00" and body["balance"] == "16.00"
     round_obj = Round.objects.get(pk=body["round_id"])
-    entries = {e.account.code: e.amount for e in round_obj.settle_transaction.entries.select_related("account")}
-    assert entries == {wallet_for(user=api.user, currency="EUR").code: 600, _clearing(sandbox).code: -600}
+    entries = round_obj.settle_transaction.entries.select_related("account").order_by("id")
+    wallet_code, clearing_code = wallet_for(user=api.user, currency="EUR").code, _clearing(sandbox).code
+    assert [(e.account.code, e.amount) for e in entries] == [
+        (wallet_code, -100), (clearing_code, 100), (clearing_code, -700), (wallet_code, 700),
+    ]  # fmt: skip
     statement = api.get("me/transactions").json()["results"]
-    assert statement[0]["kind"] == "spin" and statement[0]["amount"] == "6.00"
+    assert [(line["kind"], line["amount"], line["balance_after"]) for line in statement[:2]] == [
+        ("spin", "7.00", "16.00"),
+        ("spin", "-1.00", "9.00"),
+    ]
     assert statement[0]["reference"] == f"round:{round_obj.pk}"
     assert ledger_audit() == []
 
@@ -255,7 +261,7 @@ def test_session_expired_at_the_provider_closes_it_with_409(sandbox, game, playe
     assert ledger_audit() == []
 
 
-def test_payout_equal_to_the_bet_releases_the_hold(sandbox, game, player_api):
+def test_payout_equal_to_the_bet_is_captured_with_both_legs_on_record(sandbox, game, player_api):
     api = player_api(funds=1_000)
     session = api.open_session(game)
     fault_set(operation="play", mode="win", multiplier=1, count=1)
@@ -263,8 +269,13 @@ def test_payout_equal_to_the_bet_releases_the_hold(sandbox, game, player_api):
     body = api.spin(game=game, session_id=session["session_id"], bet="2.00").json()
 
     assert (body["status"], body["payout"], body["balance"]) == ("settled", "2.00", "10.00")
-    assert Round.objects.get(pk=body["round_id"]).hold.status == HoldStatus.RELEASED
+    assert Round.objects.get(pk=body["round_id"]).hold.status == HoldStatus.CAPTURED
     assert api.balance()["held"] == "0.00"
+    statement = api.get("me/transactions").json()["results"]
+    assert [(line["kind"], line["amount"], line["balance_after"]) for line in statement[:2]] == [
+        ("spin", "2.00", "10.00"),
+        ("spin", "-2.00", "8.00"),
+    ]
     assert ledger_audit() == []
 
 
