@@ -1,16 +1,19 @@
-"""Liveness and readiness probes for the operator's monitoring."""
+"""Liveness, readiness and metrics for the operator's monitoring (DRF views, so the OpenAPI schema lists them).
+They take no authentication and no throttling: probes must never be refused."""
 
 import uuid
 
 from django.core.cache import cache
 from django.db import connection
-from django.http import JsonResponse
+from django_prometheus.exports import ExportToDjangoView
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from casino.celery import app as celery_app
-
-
-def health(request):
-    return JsonResponse({"status": "ok"})
 
 
 def _check_database():
@@ -34,16 +37,55 @@ def _check_broker():
 READINESS_CHECKS = {"database": _check_database, "cache": _check_cache, "broker": _check_broker}
 
 
-def ready(request):
-    checks, failing = {}, []
-    for name, check in READINESS_CHECKS.items():
-        try:
-            check()
-            checks[name] = "ok"
-        except Exception as exc:  # any failure of a dependency means not ready
-            checks[name] = f"failing: {type(exc).__name__}: {exc}"[:300]
-            failing.append(name)
-    status = 503 if failing else 200
-    return JsonResponse(
-        {"status": "ok" if not failing else "unavailable", "checks": checks, "failing": failing}, status=status
+class _ProbeApi(APIView):
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = []
+
+
+class HealthApi(_ProbeApi):
+    @extend_schema(
+        operation_id="health",
+        tags=["operations"],
+        responses={200: inline_serializer("Health", {"status": serializers.CharField()})},
     )
+    def get(self, request):
+        return Response({"status": "ok"})
+
+
+class ReadyApi(_ProbeApi):
+    _body = inline_serializer(
+        "Ready",
+        {
+            "status": serializers.CharField(),
+            "checks": serializers.DictField(child=serializers.CharField()),
+            "failing": serializers.ListField(child=serializers.CharField()),
+        },
+    )
+
+    @extend_schema(
+        operation_id="ready",
+        tags=["operations"],
+        responses={200: _body, 503: OpenApiResponse(_body, description="names each failing check")},
+    )
+    def get(self, request):
+        checks, failing = {}, []
+        for name, check in READINESS_CHECKS.items():
+            try:
+                check()
+                checks[name] = "ok"
+            except Exception as exc:  # any failure of a dependency means not ready
+                checks[name] = f"failing: {type(exc).__name__}: {exc}"[:300]
+                failing.append(name)
+        body = {"status": "unavailable" if failing else "ok", "checks": checks, "failing": failing}
+        return Response(body, status=503 if failing else 200)
+
+
+class MetricsApi(_ProbeApi):
+    @extend_schema(
+        operation_id="metrics",
+        tags=["operations"],
+        responses={200: OpenApiResponse(OpenApiTypes.STR, description="Prometheus text exposition format")},
+    )
+    def get(self, request):
+        return ExportToDjangoView(request._request)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pycountry
 from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.password_validation import validate_password
@@ -33,7 +34,7 @@ def player_register(*, username: str, password: str, email: str, country: str, c
     """Create a player with a profile and an empty wallet in their currency."""
     country, currency = country.upper(), currency.upper()
     errors: dict[str, list[str]] = {}
-    if len(country) != 2 or not country.isalpha():
+    if len(country) != 2 or pycountry.countries.get(alpha_2=country) is None:
         errors["country"] = ["Use an ISO 3166-1 alpha-2 country code."]
     if currency not in CURRENCY_EXPONENTS:
         errors["currency"] = ["Use an ISO 4217 currency code."]

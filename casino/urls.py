@@ -13,9 +13,9 @@ handler404 = "casino.errors.handler404"
 handler500 = "casino.errors.handler500"
 
 urlpatterns = [
-    path("health", health.health, name="health"),
-    path("ready", health.ready, name="ready"),
-    path("", include("django_prometheus.urls")),
+    path("health", health.HealthApi.as_view(), name="health"),
+    path("ready", health.ReadyApi.as_view(), name="ready"),
+    path("metrics", health.MetricsApi.as_view(), name="prometheus-django-metrics"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("admin/", admin.site.urls),

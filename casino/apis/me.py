@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
+from rest_framework.exceptions import NotFound
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from casino.apis.common import NOT_AUTHENTICATED, IsPlayer
+from casino.errors import ValidationFailed
 from ledger.models import Entry
 from ledger.money import to_major
 from ledger.selectors import account_entries, wallet_for
@@ -67,6 +69,13 @@ class StatementPagination(CursorPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def decode_cursor(self, request):
+        # DRF answers a bad cursor with 404; it is a bad parameter of an existing resource, so a 400.
+        try:
+            return super().decode_cursor(request)
+        except NotFound:
+            raise ValidationFailed(errors={"cursor": ["Invalid cursor; use the `next` link as given."]}) from None
 
 
 class StatementEntrySerializer(serializers.Serializer):

@@ -123,5 +123,10 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]},
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # casino.access writes one line per request with its X-Request-ID; the dev server's own line would repeat it.
+        "django.channels.server": {"level": "WARNING"},
+        "django.server": {"level": "WARNING"},
+    },
 }

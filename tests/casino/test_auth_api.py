@@ -59,8 +59,8 @@ def test_register_from_a_blocked_country_is_403_country_blocked(client):
 
 @pytest.mark.parametrize(
     ("changes", "field"),
-    [({"currency": "XXX"}, "currency"), ({"country": "M1"}, "country"), ({"password": "123"}, "password"),
-     ({"email": "nope"}, "email")],
+    [({"currency": "XXX"}, "currency"), ({"country": "M1"}, "country"), ({"country": "XX"}, "country"),
+     ({"country": "MLT"}, "country"), ({"password": "123"}, "password"), ({"email": "nope"}, "email")],
 )  # fmt: skip
 def test_register_validation_errors_name_the_field(client, changes, field):
     response = _register(client, **changes)

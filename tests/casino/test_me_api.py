@@ -52,3 +52,9 @@ def test_balance_shows_held_money(make_player, fund):
         "available": "7.50",
         "held": "2.50",
     }
+
+
+def test_a_bad_cursor_is_a_400_naming_the_parameter(make_player):
+    response = _client_for(make_player()).get("/api/v1/me/transactions?cursor=garbage")
+    assert response.status_code == 400
+    assert response.json()["code"] == "validation_error" and "cursor" in response.json()["errors"]

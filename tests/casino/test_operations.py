@@ -15,7 +15,7 @@ def test_health(anon):
 
 
 def test_ready_checks_database_cache_and_broker(anon, db, settings):
-    settings.CELERY_BROKER_URL = "memory://"
+
     response = anon.get("/ready")
     body = response.json()
     assert response.status_code == 200, body
@@ -58,3 +58,30 @@ def test_unknown_route_is_problem_json(anon, db, settings):
     assert response.status_code == 404
     assert response["Content-Type"] == "application/problem+json"
     assert response.json()["code"] == "not_found"
+
+
+def test_access_and_error_log_lines_carry_the_request_id(anon, db, settings):
+    """The access line and Django's own 4xx/5xx line are written with the request's id, as every log line is."""
+    import logging
+
+    from casino.middleware import RequestIdLogFilter
+
+    settings.DEBUG = False
+    seen = []
+
+    class Collect(logging.Handler):
+        def emit(self, record):
+            seen.append((record.name, record.request_id))
+
+    handler = Collect(level=logging.INFO)
+    handler.addFilter(RequestIdLogFilter())
+    loggers = [logging.getLogger("casino.access"), logging.getLogger("django.request")]
+    for logger in loggers:
+        logger.addHandler(handler)
+    try:
+        anon.get("/no/such/route", HTTP_X_REQUEST_ID="trace-404")
+    finally:
+        for logger in loggers:
+            logger.removeHandler(handler)
+    assert ("casino.access", "trace-404") in seen
+    assert ("django.request", "trace-404") in seen

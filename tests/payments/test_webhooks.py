@@ -127,7 +127,7 @@ def test_forged_signature_is_refused_but_stored(gateway, make_player, api, site,
 
 def test_stale_timestamp_is_refused(gateway, make_player, api, site, settings):
     _, payment = _pending_deposit(make_player, api)
-    old = int(time.time()) - 301
+    old = int(time.time()) - 305
     response = _send(site, _event(payment), secret=settings.SANDBOX_WEBHOOK_SECRET, timestamp=old)
     assert (response.status_code, response.json()["code"]) == (400, "stale_signature")
     assert WebhookDelivery.objects.get().signature_verdict == "stale"
