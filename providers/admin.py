@@ -9,6 +9,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 
+from casino.admin_mixins import ReadOnlyAdmin
 from casino.outbound import PartnerError
 from ledger.money import to_major
 from providers.models import Game, GameSession, Provider, Round, RoundStatus
@@ -119,19 +120,6 @@ class GameAdmin(admin.ModelAdmin):
     def disable_games(self, request, queryset):
         queryset.update(enabled=False)
         games_cache_invalidate()
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Sessions and rounds change only through the services (money depends on them)."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(GameSession)
