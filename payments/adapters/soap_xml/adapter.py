@@ -12,7 +12,8 @@ from pathlib import Path
 from zeep.helpers import serialize_object
 
 from casino.outbound import OutboundClient, PartnerUnavailable
-from casino.soap import TlsMaterial, soap_call, soap_service
+from casino.soap import soap_call, soap_service
+from casino.tls import TlsMaterial
 from ledger.money import MoneyError, to_major, to_minor
 from payments.interface import GatewayAcceptance, GatewayAdapter, GatewayOutcome, GatewayStatus, PaymentOrder
 
@@ -38,7 +39,7 @@ class SoapXmlAdapter(GatewayAdapter):
         gateway = self.gateway
         service = _service(
             gateway.base_url,
-            TlsMaterial(gateway.tls_client_cert, gateway.tls_client_key, gateway.tls_ca_cert),
+            TlsMaterial.of(gateway),
             gateway.connect_timeout,
             gateway.read_timeout,
         )
