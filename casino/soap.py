@@ -5,11 +5,6 @@ body validated against the partner's XSD both ways, mutual TLS from the partner 
 
 from __future__ import annotations
 
-import hashlib
-import os
-import tempfile
-import threading
-from dataclasses import dataclass
 from pathlib import Path
 
 import requests
@@ -20,6 +15,7 @@ from lxml import etree
 from requests.adapters import HTTPAdapter
 
 from casino.outbound import OutboundClient, PartnerRejected, PartnerTimeout, PartnerUnavailable
+from casino.tls import TlsMaterial
 
 SOAP_ENV_NS = "http://schemas.xmlsoap.org/soap/envelope/"
 
@@ -53,30 +49,6 @@ class XsdValidationPlugin(zeep.Plugin):
         return envelope, http_headers
 
 
-@dataclass(frozen=True)
-class TlsMaterial:
-    """PEM texts from a partner row: the client certificate and key we present, the CA that signs their server."""
-
-    client_cert: str = ""
-    client_key: str = ""
-    ca_cert: str = ""
-
-
-_tls_lock = threading.Lock()
-_tls_dir = Path(tempfile.mkdtemp(prefix="casino-tls-"))
-
-
-def _pem_file(pem: str, suffix: str) -> str:
-    """Write a PEM once to a private file named by its hash (requests needs paths, not strings)."""
-    path = _tls_dir / f"{hashlib.sha256(pem.encode()).hexdigest()[:32]}{suffix}"
-    with _tls_lock:
-        if not path.exists():
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as handle:
-                handle.write(pem)
-    return str(path)
-
-
 def soap_session(tls: TlsMaterial | None) -> requests.Session:
     session = requests.Session()
     # Partners are reached directly with the CA configured on their row: environment CA bundles and proxies,
@@ -84,10 +56,11 @@ def soap_session(tls: TlsMaterial | None) -> requests.Session:
     session.trust_env = False
     session.mount("https://", HTTPAdapter(pool_maxsize=16, max_retries=0))
     session.mount("http://", HTTPAdapter(pool_maxsize=16, max_retries=0))
-    if tls and tls.client_cert and tls.client_key:
-        session.cert = (_pem_file(tls.client_cert, ".crt"), _pem_file(tls.client_key, ".key"))
-    if tls and tls.ca_cert:
-        session.verify = _pem_file(tls.ca_cert, ".ca.pem")
+    options = tls.requests_options() if tls else {}
+    if "cert" in options:
+        session.cert = options["cert"]
+    if "verify" in options:
+        session.verify = options["verify"]
     return session
 
 

@@ -2,19 +2,9 @@
 
 from django.contrib import admin
 
+from casino.admin_mixins import ReadOnlyAdmin
 from ledger.models import Account, Entry, Hold, Transaction
 from ledger.money import to_major
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class EntryInline(admin.TabularInline):

@@ -46,6 +46,18 @@ class GatewayListApi(APIView):
         return Response({"results": self.OutputSerializer(gateways_enabled(), many=True).data})
 
 
+def _payment_order_place(request, *, create):
+    """A deposit and a withdrawal take the same order (gateway, amount, currency); `create` is the service."""
+    order = PaymentOrderInputSerializer(data=request.data)
+    order.is_valid(raise_exception=True)
+    return create(
+        user=request.user,
+        gateway_code=order.validated_data["gateway"],
+        amount=order.validated_data["amount"],
+        currency=order.validated_data["currency"],
+    )
+
+
 class DepositCreateApi(APIView):
     @extend_schema_serializer(component_name="DepositCreated")
     class OutputSerializer(serializers.Serializer):
@@ -68,14 +80,7 @@ class DepositCreateApi(APIView):
     )
     @idempotent()
     def post(self, request):
-        order = PaymentOrderInputSerializer(data=request.data)
-        order.is_valid(raise_exception=True)
-        payment = deposit_create(
-            user=request.user,
-            gateway_code=order.validated_data["gateway"],
-            amount=order.validated_data["amount"],
-            currency=order.validated_data["currency"],
-        )
+        payment = _payment_order_place(request, create=deposit_create)
         return Response(self.OutputSerializer(payment).data, status=status.HTTP_201_CREATED)
 
 
@@ -99,14 +104,7 @@ class WithdrawalCreateApi(APIView):
     )
     @idempotent()
     def post(self, request):
-        order = PaymentOrderInputSerializer(data=request.data)
-        order.is_valid(raise_exception=True)
-        payment = withdrawal_create(
-            user=request.user,
-            gateway_code=order.validated_data["gateway"],
-            amount=order.validated_data["amount"],
-            currency=order.validated_data["currency"],
-        )
+        payment = _payment_order_place(request, create=withdrawal_create)
         return Response(self.OutputSerializer(payment).data, status=status.HTTP_201_CREATED)
 
 

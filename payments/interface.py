@@ -12,6 +12,10 @@ import abc
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
+
+from casino.outbound import PartnerUnavailable
+from ledger.money import MoneyError, to_minor
 
 
 class GatewayOutcome(enum.StrEnum):
@@ -86,6 +90,15 @@ class GatewayAdapter(abc.ABC):
 
     @abc.abstractmethod
     def fetch_status(self, *, reference: str, payment_id: str, kind: str) -> GatewayStatus: ...
+
+    def answered_status(self, *, reference: str, status: str, amount: str | Decimal, currency: str) -> GatewayStatus:
+        """A payment's state as the gateway answered it (schema-checked already); an amount that is no money in its
+        currency means the gateway cannot be believed: PartnerUnavailable."""
+        try:
+            minor = to_minor(amount, currency)
+        except MoneyError as exc:
+            raise PartnerUnavailable(f"gateway {self.gateway.code}: bad amount in answer: {exc}") from None
+        return GatewayStatus(reference=reference, outcome=GatewayOutcome(status), amount=minor, currency=currency)
 
     def verify_and_parse_webhook(
         self, headers: Mapping[str, str], raw_body: bytes, *, check_freshness: bool = True

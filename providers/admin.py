@@ -9,6 +9,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 
+from casino.admin_mixins import ReadOnlyAdmin
 from casino.outbound import PartnerError
 from ledger.money import to_major
 from providers.models import Game, GameSession, Provider, Round, RoundStatus
@@ -56,21 +57,12 @@ class ProviderForm(forms.ModelForm):
         return cleaned
 
 
-@admin.register(Provider)
-class ProviderAdmin(admin.ModelAdmin):
-    form = ProviderForm
-    list_display = ("code", "name", "protocol", "adapter", "base_url", "enabled", "has_secret", "updated_at")
-    list_filter = ("protocol", "enabled")
-    search_fields = ("code", "name", "base_url")
-    readonly_fields = ("created_at", "updated_at")
-
-    @admin.display(boolean=True, description="secret set")
-    def has_secret(self, provider):
-        return bool(provider.secret)
+class LobbyAdmin(admin.ModelAdmin):
+    """Providers and games make up the lobby: every save or delete here bumps the cached GET /games version."""
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        games_cache_invalidate()  # enabling or disabling a provider changes the lobby
+        games_cache_invalidate()  # enabling or disabling a provider or a game changes the lobby
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
@@ -81,8 +73,21 @@ class ProviderAdmin(admin.ModelAdmin):
         games_cache_invalidate()
 
 
+@admin.register(Provider)
+class ProviderAdmin(LobbyAdmin):
+    form = ProviderForm
+    list_display = ("code", "name", "protocol", "adapter", "base_url", "enabled", "has_secret", "updated_at")
+    list_filter = ("protocol", "enabled")
+    search_fields = ("code", "name", "base_url")
+    readonly_fields = ("created_at", "updated_at")
+
+    @admin.display(boolean=True, description="secret set")
+    def has_secret(self, provider):
+        return bool(provider.secret)
+
+
 @admin.register(Game)
-class GameAdmin(admin.ModelAdmin):
+class GameAdmin(LobbyAdmin):
     list_display = ("name", "code", "provider", "category", "currency", "min_bet_display", "max_bet_display", "enabled")
     list_filter = ("enabled", "category", "currency", "provider")
     search_fields = ("name", "code", "provider__code")
@@ -98,18 +103,6 @@ class GameAdmin(admin.ModelAdmin):
     def max_bet_display(self, game):
         return to_major(game.max_bet, game.currency)
 
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        games_cache_invalidate()
-
-    def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        games_cache_invalidate()
-
-    def delete_queryset(self, request, queryset):
-        super().delete_queryset(request, queryset)
-        games_cache_invalidate()
-
     @admin.action(description="Enable selected games")
     def enable_games(self, request, queryset):
         queryset.update(enabled=True)
@@ -119,19 +112,6 @@ class GameAdmin(admin.ModelAdmin):
     def disable_games(self, request, queryset):
         queryset.update(enabled=False)
         games_cache_invalidate()
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Sessions and rounds change only through the services (money depends on them)."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(GameSession)

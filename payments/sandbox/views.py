@@ -16,7 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from casino.errors import SignatureError
-from casino.signing import verify_request
+from casino.sandbox.signature import platform_call_verify
 from ledger.money import MoneyError, to_major, to_minor
 from payments.models import SandboxGatewayPayment
 from payments.sandbox.services import (
@@ -50,14 +50,10 @@ def _payment_json(request, payment: SandboxGatewayPayment) -> dict:
 
 
 def _authenticated(request) -> None:
-    verify_request(
-        method=request.method,
-        path=request.path,
-        headers=request.headers,
-        body=request.body,
-        secrets_for=lambda key_id: (
-            [settings.SANDBOX_GATEWAY_SECRET] if key_id == settings.SANDBOX_GATEWAY_KEY_ID else []
-        ),
+    platform_call_verify(
+        request,
+        key_id=settings.SANDBOX_GATEWAY_KEY_ID,
+        secret=settings.SANDBOX_GATEWAY_SECRET,
         nonce_scope="sandbox-gateway",
     )
 

@@ -119,14 +119,7 @@ def _payment_event_apply(*, delivery: WebhookDelivery, event: GatewayEvent) -> s
             return outcome
         # The payment row is locked from here on: concurrent deliveries of one event queue up behind it.
         if event.amount != payment.amount or event.currency != payment.currency:
-            verdict = payment_outcome_apply(
-                payment_id=payment.pk,
-                outcome=event.outcome,
-                amount=event.amount,
-                currency=event.currency,
-                source=f"webhook {event.event_id}",
-                delivery=delivery,
-            )
+            verdict = _event_outcome_apply(payment=payment, event=event, delivery=delivery)
             _verdict(
                 delivery,
                 outcome=verdict,
@@ -139,16 +132,21 @@ def _payment_event_apply(*, delivery: WebhookDelivery, event: GatewayEvent) -> s
         if duplicate:
             _verdict(delivery, outcome=duplicate, payment=payment, processed_at=timezone.now())
             return duplicate
-        verdict = payment_outcome_apply(
-            payment_id=payment.pk,
-            outcome=event.outcome,
-            amount=event.amount,
-            currency=event.currency,
-            source=f"webhook {event.event_id}",
-            delivery=delivery,
-        )
+        verdict = _event_outcome_apply(payment=payment, event=event, delivery=delivery)
         _verdict(delivery, outcome=verdict, payment=payment, processed_at=timezone.now())
         return verdict
+
+
+def _event_outcome_apply(*, payment: Payment, event: GatewayEvent, delivery: WebhookDelivery) -> str:
+    """Hand the event's outcome, amount and currency to the state machine (which records a disagreement)."""
+    return payment_outcome_apply(
+        payment_id=payment.pk,
+        outcome=event.outcome,
+        amount=event.amount,
+        currency=event.currency,
+        source=f"webhook {event.event_id}",
+        delivery=delivery,
+    )
 
 
 def _event_payment(*, gateway: Gateway, event: GatewayEvent) -> Payment | None:

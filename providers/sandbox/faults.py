@@ -9,14 +9,12 @@ body that breaks the vendor's own schema, do nothing).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
-from django.core.cache import cache
+from casino.sandbox.faults import FaultSwitchboard
 
 OPERATIONS = ("session", "play", "status", "ack", "games")
 MODES = ("latency", "error", "timeout", "drop", "win", "garbage")
-_KEY = "sandbox:provider:fault:{operation}"
-_REMAINING = "sandbox:provider:fault:{operation}:remaining"
 
 
 @dataclass(frozen=True)
@@ -29,6 +27,9 @@ class Fault:
     multiplier: int = 10
 
 
+_switchboard = FaultSwitchboard(prefix="sandbox:provider", operations=OPERATIONS, modes=MODES, fault_type=Fault)
+
+
 def fault_set(
     *,
     operation: str,
@@ -38,42 +39,12 @@ def fault_set(
     count: int | None = None,
     multiplier: int = 10,
 ) -> Fault:
-    if operation not in (*OPERATIONS, "*"):
-        raise ValueError(f"operation must be one of {', '.join(OPERATIONS)} or *")
-    if mode not in MODES:
-        raise ValueError(f"mode must be one of {', '.join(MODES)}")
-    if count is not None and count < 1:
-        raise ValueError("count is at least 1 (or None for every call)")
+    _switchboard.check(operation=operation, mode=mode, count=count)
     fault = Fault(operation=operation, mode=mode, delay=float(delay), status=int(status), count=count,
                   multiplier=int(multiplier))  # fmt: skip
-    for op in OPERATIONS if operation == "*" else (operation,):
-        cache.set(_KEY.format(operation=op), asdict(fault) | {"operation": op}, timeout=None)
-        if count is None:
-            cache.delete(_REMAINING.format(operation=op))
-        else:
-            cache.set(_REMAINING.format(operation=op), count, timeout=None)
-    return fault
+    return _switchboard.store(fault)
 
 
-def faults_clear() -> None:
-    cache.delete_many([_KEY.format(operation=op) for op in OPERATIONS])
-    cache.delete_many([_REMAINING.format(operation=op) for op in OPERATIONS])
-
-
-def faults_active() -> list[dict]:
-    return [f for f in (cache.get(_KEY.format(operation=op)) for op in OPERATIONS) if f]
-
-
-def fault_take(operation: str) -> Fault | None:
-    """The fault for this call, consuming one of its `count` (decr is atomic in Redis)."""
-    stored = cache.get(_KEY.format(operation=operation))
-    if not stored:
-        return None
-    if stored.get("count") is not None:
-        try:
-            remaining = cache.decr(_REMAINING.format(operation=operation))
-        except ValueError:  # the counter is gone: the fault is used up
-            return None
-        if remaining < 0:
-            return None
-    return Fault(**stored)
+faults_clear = _switchboard.clear
+faults_active = _switchboard.active
+fault_take = _switchboard.take

@@ -21,7 +21,8 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from casino.signing import SignatureError, verify_request
+from casino.sandbox.signature import platform_call_verify
+from casino.signing import SignatureError
 from providers.sandbox.catalogue import GAMES_BY_CODE, SANDBOX_GAMES
 from providers.sandbox.engine import spin
 from providers.sandbox.faults import MODES, OPERATIONS, Fault, fault_set, fault_take, faults_active, faults_clear
@@ -97,14 +98,10 @@ def signed(operation: str):
         @csrf_exempt
         def wrapper(request, *args, **kwargs):
             try:
-                verify_request(
-                    method=request.method,
-                    path=request.path,
-                    headers=request.headers,
-                    body=request.body,
-                    secrets_for=lambda key_id: (
-                        [settings.SANDBOX_PROVIDER_SECRET] if key_id == settings.SANDBOX_PROVIDER_KEY_ID else []
-                    ),
+                platform_call_verify(
+                    request,
+                    key_id=settings.SANDBOX_PROVIDER_KEY_ID,
+                    secret=settings.SANDBOX_PROVIDER_SECRET,
                     nonce_scope="sandbox-provider",
                 )
             except SignatureError as exc:

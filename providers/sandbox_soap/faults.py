@@ -8,15 +8,13 @@ Besides the switch, a PlayRound with the stake FAULT_STAKE is always refused wit
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
-from django.core.cache import cache
+from casino.sandbox.faults import FaultSwitchboard
 
 OPERATIONS = ("session", "play", "status", "ack", "games")
 MODES = ("client_fault", "server_fault", "unavailable", "slow", "invalid")
 FAULT_STAKE = "13.13"
-_KEY = "sandbox:soap-provider:fault:{operation}"
-_REMAINING = "sandbox:soap-provider:fault:{operation}:remaining"
 
 
 @dataclass(frozen=True)
@@ -27,38 +25,15 @@ class SoapSandboxFault:
     count: int | None = None
 
 
+_switchboard = FaultSwitchboard(
+    prefix="sandbox:soap-provider", operations=OPERATIONS, modes=MODES, fault_type=SoapSandboxFault
+)
+
+
 def soap_fault_set(*, operation: str, mode: str, delay: float = 0.0, count: int | None = None) -> SoapSandboxFault:
-    if operation not in (*OPERATIONS, "*"):
-        raise ValueError(f"operation must be one of {', '.join(OPERATIONS)} or *")
-    if mode not in MODES:
-        raise ValueError(f"mode must be one of {', '.join(MODES)}")
-    if count is not None and count < 1:
-        raise ValueError("count is at least 1 (or None for every call)")
-    fault = SoapSandboxFault(operation=operation, mode=mode, delay=float(delay), count=count)
-    for op in OPERATIONS if operation == "*" else (operation,):
-        cache.set(_KEY.format(operation=op), asdict(fault) | {"operation": op}, timeout=None)
-        if count is None:
-            cache.delete(_REMAINING.format(operation=op))
-        else:
-            cache.set(_REMAINING.format(operation=op), count, timeout=None)
-    return fault
+    _switchboard.check(operation=operation, mode=mode, count=count)
+    return _switchboard.store(SoapSandboxFault(operation=operation, mode=mode, delay=float(delay), count=count))
 
 
-def soap_faults_clear() -> None:
-    cache.delete_many([_KEY.format(operation=op) for op in OPERATIONS])
-    cache.delete_many([_REMAINING.format(operation=op) for op in OPERATIONS])
-
-
-def soap_fault_take(operation: str) -> SoapSandboxFault | None:
-    """The fault for this call, consuming one of its `count` (decr is atomic in Redis)."""
-    stored = cache.get(_KEY.format(operation=operation))
-    if not stored:
-        return None
-    if stored.get("count") is not None:
-        try:
-            remaining = cache.decr(_REMAINING.format(operation=operation))
-        except ValueError:  # the counter is gone: the fault is used up
-            return None
-        if remaining < 0:
-            return None
-    return SoapSandboxFault(**stored)
+soap_faults_clear = _switchboard.clear
+soap_fault_take = _switchboard.take

@@ -22,8 +22,8 @@ from django.views.decorators.csrf import csrf_exempt
 from lxml import etree
 
 from casino.errors import SignatureError
+from casino.sandbox.signature import platform_call_verify
 from casino.sandbox.soap import SOAP_ENV_NS, SoapFault, fault_response, soap_view
-from casino.signing import verify_request
 from ledger.money import MoneyError, to_major, to_minor
 from providers.adapters.soap_xml.adapter import XSD_PATH
 from providers.sandbox_soap.catalogue import GAMES_BY_CODE, SOAP_SANDBOX_GAMES
@@ -207,17 +207,11 @@ HANDLERS = {
 
 def _verify_signature(request) -> None:
     """The platform signs its calls with the sandbox provider's key (the contract's scheme), on top of mTLS."""
-
-    def secrets_for(key_id: str) -> list[str]:
-        return [settings.SANDBOX_PROVIDER_SECRET] if key_id == settings.SANDBOX_PROVIDER_KEY_ID else []
-
     try:
-        verify_request(
-            method=request.method,
-            path=request.path,
-            headers=request.headers,
-            body=request.body,
-            secrets_for=secrets_for,
+        platform_call_verify(
+            request,
+            key_id=settings.SANDBOX_PROVIDER_KEY_ID,
+            secret=settings.SANDBOX_PROVIDER_SECRET,
             nonce_scope="sandbox-soap-provider",
         )
     except SignatureError as exc:

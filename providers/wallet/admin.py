@@ -2,23 +2,13 @@
 
 from django.contrib import admin
 
+from casino.admin_mixins import ReadOnlyAdmin
 from ledger.money import to_major
 from providers.models import WalletCallback, WalletTransaction
 
 
-class _ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(WalletCallback)
-class WalletCallbackAdmin(_ReadOnlyAdmin):
+class WalletCallbackAdmin(ReadOnlyAdmin):
     list_display = (
         "id",
         "received_at",
@@ -40,7 +30,7 @@ class WalletCallbackAdmin(_ReadOnlyAdmin):
 
 
 @admin.register(WalletTransaction)
-class WalletTransactionAdmin(_ReadOnlyAdmin):
+class WalletTransactionAdmin(ReadOnlyAdmin):
     list_display = (
         "transaction_id",
         "provider",

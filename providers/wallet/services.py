@@ -31,6 +31,7 @@ from casino.errors import ValidationFailed
 from casino.metrics import INBOUND_MESSAGES
 from casino.models import User
 from ledger.models import Account, AccountKind
+from ledger.models import Transaction as LedgerTransaction
 from ledger.money import MoneyError, to_major, to_minor
 from ledger.services import system_account_get_or_create, transaction_reverse, transfer, wallet_get_or_create
 from providers.models import (
@@ -259,6 +260,55 @@ def _ledger_key(provider: Provider, transaction_id: str) -> str:
     return f"wallet:{provider.code}:{transaction_id}"
 
 
+@dataclass(frozen=True)
+class _RoundMove:
+    """A bet or a win: the steps they share (fingerprint, claim of the row, ledger move) in one place."""
+
+    provider: Provider
+    player: User
+    currency: str
+    session_id: str
+    transaction_id: str
+    round_id: str
+    amount: int
+
+    def fingerprint(self, action: WalletAction) -> str:
+        """What the call asked for: a repeat of its transaction id must ask for the same."""
+        return _fingerprint(
+            action=action.value,
+            player=str(self.player.pk),
+            currency=self.currency,
+            session=self.session_id,
+            round=self.round_id,
+            amount=self.amount,
+        )
+
+    def claim(self, action: WalletAction, fingerprint: str) -> WalletTransaction | None:
+        return _claim(
+            provider=self.provider,
+            transaction_id=self.transaction_id,
+            fingerprint=fingerprint,
+            action=action,
+            status=WalletTransactionStatus.COMPLETED,
+            player=self.player,
+            round_id=self.round_id,
+            session_id=self.session_id,
+            amount=self.amount,
+            currency=self.currency,
+        )
+
+    def transfer(self, *, source: Account, destination: Account, kind: str) -> LedgerTransaction:
+        return transfer(
+            source=source,
+            destination=destination,
+            amount=self.amount,
+            kind=kind,
+            idempotency_key=_ledger_key(self.provider, self.transaction_id),
+            reference=f"{self.provider.code}:{self.round_id}",
+            metadata={"provider": self.provider.code, "transaction_id": self.transaction_id, "round_id": self.round_id},
+        )
+
+
 def wallet_bet_place(
     *,
     provider: Provider,
@@ -270,37 +320,18 @@ def wallet_bet_place(
     amount: int,
 ) -> WalletAnswer:
     """Debit a bet from the wallet to the provider's clearing account, once per transaction id."""
-    fingerprint = _fingerprint(
-        action="bet", player=str(player.pk), currency=currency, session=session_id, round=round_id, amount=amount
-    )
+    move = _RoundMove(provider=provider, player=player, currency=currency, session_id=session_id,
+                      transaction_id=transaction_id, round_id=round_id, amount=amount)  # fmt: skip
+    fingerprint = move.fingerprint(WalletAction.BET)
     with transaction.atomic():
-        existing = _claim(
-            provider=provider,
-            transaction_id=transaction_id,
-            fingerprint=fingerprint,
-            action=WalletAction.BET,
-            status=WalletTransactionStatus.COMPLETED,
-            player=player,
-            round_id=round_id,
-            session_id=session_id,
-            amount=amount,
-            currency=currency,
-        )
+        existing = move.claim(WalletAction.BET, fingerprint)
         if existing is not None:
             return _replay(existing, fingerprint, tombstone_error=BetRolledBack)
         if not player.is_active:
             raise PlayerBlocked("The player's account is blocked; bets are refused.")
         wallet = wallet_get_or_create(user=player, currency=currency)
         # The ledger locks the wallet and refuses to take it below zero (422 insufficient_funds, all rolled back).
-        ledger_txn = transfer(
-            source=wallet,
-            destination=_clearing(provider, currency),
-            amount=amount,
-            kind="wallet_bet",
-            idempotency_key=_ledger_key(provider, transaction_id),
-            reference=f"{provider.code}:{round_id}",
-            metadata={"provider": provider.code, "transaction_id": transaction_id, "round_id": round_id},
-        )
+        ledger_txn = move.transfer(source=wallet, destination=_clearing(provider, currency), kind="wallet_bet")
         wallet.refresh_from_db()
         response = _answer(wallet=wallet, currency=currency, transaction_id=transaction_id)
         _settle_row(
@@ -321,22 +352,11 @@ def wallet_win_credit(
     amount: int,
 ) -> WalletAnswer:
     """Credit a win from the provider's clearing account to a round this player bet in, once per transaction id."""
-    fingerprint = _fingerprint(
-        action="win", player=str(player.pk), currency=currency, session=session_id, round=round_id, amount=amount
-    )
+    move = _RoundMove(provider=provider, player=player, currency=currency, session_id=session_id,
+                      transaction_id=transaction_id, round_id=round_id, amount=amount)  # fmt: skip
+    fingerprint = move.fingerprint(WalletAction.WIN)
     with transaction.atomic():
-        existing = _claim(
-            provider=provider,
-            transaction_id=transaction_id,
-            fingerprint=fingerprint,
-            action=WalletAction.WIN,
-            status=WalletTransactionStatus.COMPLETED,
-            player=player,
-            round_id=round_id,
-            session_id=session_id,
-            amount=amount,
-            currency=currency,
-        )
+        existing = move.claim(WalletAction.WIN, fingerprint)
         if existing is not None:
             return _replay(existing, fingerprint, tombstone_error=TransactionRolledBack)
         # Lock the round's bets: a rollback of one of them and this win cannot both pass their checks at once.
@@ -348,15 +368,7 @@ def wallet_win_credit(
         wallet = wallet_get_or_create(user=player, currency=currency)
         ledger_txn = None
         if amount:
-            ledger_txn = transfer(
-                source=_clearing(provider, currency),
-                destination=wallet,
-                amount=amount,
-                kind="wallet_win",
-                idempotency_key=_ledger_key(provider, transaction_id),
-                reference=f"{provider.code}:{round_id}",
-                metadata={"provider": provider.code, "transaction_id": transaction_id, "round_id": round_id},
-            )
+            ledger_txn = move.transfer(source=_clearing(provider, currency), destination=wallet, kind="wallet_win")
             wallet.refresh_from_db()
             _push_balance(player=player, wallet=wallet, currency=currency)
         response = _answer(wallet=wallet, currency=currency, transaction_id=transaction_id)

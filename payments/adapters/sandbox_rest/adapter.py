@@ -22,7 +22,6 @@ from payments.interface import (
     GatewayAcceptance,
     GatewayAdapter,
     GatewayEvent,
-    GatewayOutcome,
     GatewayStatus,
     PaymentOrder,
 )
@@ -76,15 +75,8 @@ class SandboxRestAdapter(GatewayAdapter):
         return answer
 
     def _status(self, answer: dict) -> GatewayStatus:
-        try:
-            amount = to_minor(answer["amount"], answer["currency"])
-        except MoneyError as exc:
-            raise PartnerUnavailable(f"gateway {self.gateway.code}: bad amount in answer: {exc}") from None
-        return GatewayStatus(
-            reference=answer["reference"],
-            outcome=GatewayOutcome(answer["status"]),
-            amount=amount,
-            currency=answer["currency"],
+        return self.answered_status(
+            reference=answer["reference"], status=answer["status"], amount=answer["amount"], currency=answer["currency"]
         )
 
     def _create(self, path: str, operation: str, order: PaymentOrder) -> GatewayAcceptance:

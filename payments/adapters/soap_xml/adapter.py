@@ -12,9 +12,10 @@ from pathlib import Path
 from zeep.helpers import serialize_object
 
 from casino.outbound import OutboundClient, PartnerUnavailable
-from casino.soap import TlsMaterial, soap_call, soap_service
-from ledger.money import MoneyError, to_major, to_minor
-from payments.interface import GatewayAcceptance, GatewayAdapter, GatewayOutcome, GatewayStatus, PaymentOrder
+from casino.soap import soap_call, soap_service
+from casino.tls import TlsMaterial
+from ledger.money import to_major
+from payments.interface import GatewayAcceptance, GatewayAdapter, GatewayStatus, PaymentOrder
 
 WSDL_PATH = Path(__file__).parent / "wsdl" / "gateway.wsdl"
 XSD_PATH = Path(__file__).parent / "wsdl" / "gateway.xsd"
@@ -38,7 +39,7 @@ class SoapXmlAdapter(GatewayAdapter):
         gateway = self.gateway
         service = _service(
             gateway.base_url,
-            TlsMaterial(gateway.tls_client_cert, gateway.tls_client_key, gateway.tls_ca_cert),
+            TlsMaterial.of(gateway),
             gateway.connect_timeout,
             gateway.read_timeout,
         )
@@ -50,15 +51,8 @@ class SoapXmlAdapter(GatewayAdapter):
         """The answer passed the XSD already; it must also be about our payment and carry a valid amount."""
         if answer.get("MerchantReference") != payment_id:
             raise PartnerUnavailable(f"gateway {self.gateway.code}: answer is about another payment")
-        try:
-            amount = to_minor(answer["Amount"], answer["Currency"])
-        except MoneyError as exc:
-            raise PartnerUnavailable(f"gateway {self.gateway.code}: bad amount in answer: {exc}") from None
-        return GatewayStatus(
-            reference=answer["Reference"],
-            outcome=GatewayOutcome(answer["Status"]),
-            amount=amount,
-            currency=answer["Currency"],
+        return self.answered_status(
+            reference=answer["Reference"], status=answer["Status"], amount=answer["Amount"], currency=answer["Currency"]
         )
 
     def _create(self, operation: str, order: PaymentOrder) -> GatewayAcceptance:

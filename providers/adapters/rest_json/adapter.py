@@ -16,8 +16,8 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError as SchemaError
 
 from casino.outbound import OutboundClient, PartnerRejected
+from casino.tls import TlsMaterial
 from ledger.money import MoneyError, to_major, to_minor
-from providers.adapters.tls import tls_options
 from providers.interface import (
     GameInfo,
     PlayRequest,
@@ -181,7 +181,9 @@ class RestJsonAdapter(ProviderAdapter):
             secret=provider.secret,
             connect_timeout=provider.connect_timeout,
             read_timeout=provider.read_timeout,
-            **tls_options(provider),  # mutual TLS when staff configured a client certificate or a private CA
+            **TlsMaterial.of(
+                provider
+            ).requests_options(),  # mutual TLS when staff configured a client certificate or a private CA
         )
 
     def open_session(self, request: SessionOpenRequest) -> SessionOpened:

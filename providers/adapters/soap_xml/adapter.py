@@ -21,7 +21,8 @@ from django.utils import timezone
 
 from casino.outbound import OutboundClient, PartnerRejected
 from casino.signing import sign_request
-from casino.soap import SchemaViolation, TlsMaterial, soap_call, soap_service
+from casino.soap import SchemaViolation, soap_call, soap_service
+from casino.tls import TlsMaterial
 from ledger.money import MoneyError, to_major, to_minor
 from providers.interface import (
     GameInfo,
@@ -103,11 +104,7 @@ def _service_for(provider):
                 wsdl_path=WSDL_PATH,
                 xsd_path=XSD_PATH,
                 endpoint=provider.base_url,
-                tls=TlsMaterial(
-                    client_cert=provider.tls_client_cert or "",
-                    client_key=provider.tls_client_key or "",
-                    ca_cert=provider.tls_ca_cert or "",
-                ),
+                tls=TlsMaterial.of(provider),
                 connect_timeout=provider.connect_timeout,
                 read_timeout=provider.read_timeout,
                 auth=HmacAuth(provider.key_id, provider.secret) if provider.key_id and provider.secret else None,
