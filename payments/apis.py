@@ -13,6 +13,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from casino.apis.common import DecimalStringField
 from casino.errors import NotFound
 from casino.idempotency import idempotent
 from ledger.money import to_major
@@ -27,7 +28,7 @@ _IDEMPOTENCY_KEY = OpenApiParameter(
 
 class PaymentOrderInputSerializer(serializers.Serializer):
     gateway = serializers.CharField(max_length=50)
-    amount = serializers.CharField(max_length=32, help_text='Decimal string in major units, e.g. "12.50".')
+    amount = DecimalStringField(max_length=32, help_text='Decimal string in major units, e.g. "12.50".')
     currency = serializers.CharField(min_length=3, max_length=3)
 
 

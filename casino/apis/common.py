@@ -31,6 +31,15 @@ def problem(description: str, serializer=ProblemSerializer) -> OpenApiResponse:
 NOT_AUTHENTICATED = problem("not_authenticated: missing or invalid access token")
 
 
+class DecimalStringField(serializers.CharField):
+    """Money at the edge: a JSON string such as "12.50". A JSON number is refused (floats are not money)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            raise serializers.ValidationError('Money is a decimal string, e.g. "12.50", not a JSON number.')
+        return super().to_internal_value(data)
+
+
 def money_to_minor(value: str, currency: str, *, field: str) -> int:
     """An API decimal string in minor units; more decimals than the currency allows is a 400, never rounded."""
     try:

@@ -7,7 +7,14 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from casino.apis.common import NOT_AUTHENTICATED, IsPlayer, ProviderProblemSerializer, money_to_minor, problem
+from casino.apis.common import (
+    NOT_AUTHENTICATED,
+    DecimalStringField,
+    IsPlayer,
+    ProviderProblemSerializer,
+    money_to_minor,
+    problem,
+)
 from casino.idempotency import idempotent
 from ledger.money import to_major
 from providers.models import Round
@@ -53,7 +60,7 @@ class SpinApi(APIView):
     class SpinInputSerializer(serializers.Serializer):
         game_id = serializers.UUIDField()
         session_id = serializers.UUIDField()
-        bet = serializers.CharField(max_length=32, help_text='Decimal string in the player\'s currency, e.g. "1.50".')
+        bet = DecimalStringField(max_length=32, help_text='Decimal string in the player\'s currency, e.g. "1.50".')
 
     class SpinOutputSerializer(serializers.Serializer):
         round_id = serializers.CharField()

@@ -29,8 +29,9 @@ from payments.services.transitions import payment_balance_push, payment_transiti
 logger = logging.getLogger(__name__)
 
 
-def payment_order_validate(*, gateway_code: str, amount: str, currency: str) -> tuple[Gateway, int, str]:
-    """The gateway row, the amount in minor units and the currency, or a validation_error naming the field."""
+def payment_order_validate(*, user, gateway_code: str, amount: str, currency: str) -> tuple[Gateway, int, str]:
+    """The gateway row, the amount in minor units and the currency, or a validation_error naming the field.
+    The currency is the player's wallet currency: money never lands in a wallet the player cannot see."""
     gateway = Gateway.objects.filter(code=gateway_code, enabled=True).first()
     if gateway is None:
         raise ValidationFailed(errors={"gateway": ["Unknown or disabled payment gateway."]})
@@ -40,6 +41,8 @@ def payment_order_validate(*, gateway_code: str, amount: str, currency: str) -> 
         minor = to_minor(amount, currency)
     except MoneyError as exc:
         raise ValidationFailed(errors={exc.field: [str(exc)]}) from None
+    if currency != user.player.currency:
+        raise ValidationFailed(errors={"currency": [f"Your wallet is in {user.player.currency}."]})
     if currency not in gateway.currencies:
         raise ValidationFailed(errors={"currency": [f"The gateway {gateway.code} does not accept {currency}."]})
     major = Decimal(to_major(minor, currency))
@@ -66,7 +69,9 @@ def _order(payment: Payment) -> PaymentOrder:
 
 
 def deposit_create(*, user, gateway_code: str, amount: str, currency: str) -> Payment:
-    gateway, minor, currency = payment_order_validate(gateway_code=gateway_code, amount=amount, currency=currency)
+    gateway, minor, currency = payment_order_validate(
+        user=user, gateway_code=gateway_code, amount=amount, currency=currency
+    )
     payment = Payment.objects.create(
         player=user, gateway=gateway, kind=PaymentKind.DEPOSIT, amount=minor, currency=currency, submit_attempts=1
     )
@@ -101,7 +106,9 @@ def _accepted(payment: Payment, acceptance: GatewayAcceptance):
 
 
 def withdrawal_create(*, user, gateway_code: str, amount: str, currency: str) -> Payment:
-    gateway, minor, currency = payment_order_validate(gateway_code=gateway_code, amount=amount, currency=currency)
+    gateway, minor, currency = payment_order_validate(
+        user=user, gateway_code=gateway_code, amount=amount, currency=currency
+    )
     decision = kyc_adapter().check(user=user)
     if not decision.verified:
         raise KycRequired(f"Withdrawals need a verified identity (KYC status: {decision.status}).")

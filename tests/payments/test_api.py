@@ -17,7 +17,10 @@ from tests.payments.conftest import post_order
         ({"amount": "0"}, "amount"),
         ({"amount": "abc"}, "amount"),
         ({"amount": "0.50"}, "amount"),  # under the gateway's minimum of 1
-        ({"currency": "GBP"}, "currency"),  # a real currency the gateway does not take
+        ({"amount": 25}, "amount"),  # a JSON number: money is a decimal string
+        ({"amount": 25.5}, "amount"),
+        ({"currency": "GBP"}, "currency"),  # a real currency, not the player's wallet's
+        ({"currency": "USD"}, "currency"),  # the gateway takes it, but the player's wallet is in EUR
         ({"currency": "XYZ"}, "currency"),
     ],
 )

@@ -90,7 +90,7 @@ def test_bet_outside_the_game_limits_is_400_bet_out_of_range(sandbox, game, play
     assert not Round.objects.exists()
 
 
-@pytest.mark.parametrize("bet", ["1.001", "-1.00", "abc", "0"])
+@pytest.mark.parametrize("bet", ["1.001", "-1.00", "abc", "0", 1.5, 2])  # numbers: money is a decimal string
 def test_a_bet_that_is_not_a_valid_amount_is_400_validation_error(sandbox, game, player_api, bet):
     api = player_api()
     session = api.open_session(game)
