@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
@@ -148,23 +149,114 @@ def _apply(
     for account_id, amount in legs:
         account = accounts[account_id]
         account.balance += amount
-        entries.append(
-            Entry(
-                transaction=txn,
-                account=account,
-                amount=amount,
-                currency=account.currency,
-                balance_after=account.balance,
-            )
-        )
+        entries.append((account_id, amount, account.currency, account.balance))
     touched = sorted({account_id for account_id, _ in legs} | set(held_delta))
     for account_id in touched:
         account = accounts[account_id]
         account.held += held_delta.get(account_id, 0)
         if account.non_negative and account.balance < account.held:
             raise InsufficientFunds(f"Account {account.code} has not enough available funds.")
-    Entry.objects.bulk_create(entries)
+    _entries_insert(txn, entries)
     _accounts_save(accounts[a] for a in touched)
+
+
+# ---------------------------------------------------------------------------------------------------- the INSERTs
+#
+# The transaction row and its entries are written as plain parametrized INSERTs through `connection.cursor()`:
+# building them with `Transaction.objects.create` and `Entry.objects.bulk_create` (model instances, the SQL
+# compiler, per-field preparation) was most of a transfer's remaining client CPU (see bench/README.md). The column
+# lists come from the models' _meta, and the values are matched to them by attname, checked at import: a field
+# added to either model without being written here stops the import instead of being silently left out. Values
+# whose form differs between backends (the UUID key, the JSON metadata, the timestamps) go through the field's own
+# `get_db_prep_save`, as the ORM would send them; the rest are ints and strings that both drivers take as they are.
+# Errors surface exactly as the ORM's did: the cursor wraps them in django.db's classes (a taken key is an
+# IntegrityError whose cause has sqlstate 23505, or SQLite's "UNIQUE constraint failed"), and the rows are
+# ordinary rows to the immutability triggers.
+
+
+def _insert_columns(model, attnames: Sequence[str]) -> str:
+    """`INSERT INTO "table" ("col", ...) VALUES ` for `attnames`, which must be exactly the model's concrete fields
+    less an auto-increment key (that one the database assigns)."""
+    meta = model._meta
+    columns = {field.attname: field.column for field in meta.concrete_fields if field is not meta.auto_field}
+    if sorted(attnames) != sorted(columns):
+        raise ImproperlyConfigured(
+            f"ledger.services writes {meta.label} rows as {sorted(attnames)} but the model has {sorted(columns)}"
+        )
+    # Double quotes are how both supported backends (PostgreSQL and SQLite) quote names, as the ORM does.
+    quoted = ", ".join(f'"{columns[a]}"' for a in attnames)
+    return f'INSERT INTO "{meta.db_table}" ({quoted}) VALUES '  # noqa: S608 - names from _meta, values bound
+
+
+def _placeholders(columns: int, rows: int) -> str:
+    row = "(" + ", ".join(["%s"] * columns) + ")"
+    return ", ".join([row] * rows)
+
+
+# Every column of a transaction, in the model's field order (which is also `from_db`'s order).
+_TXN_ATTNAMES = tuple(field.attname for field in Transaction._meta.concrete_fields)
+_TXN_INSERT = _insert_columns(Transaction, _TXN_ATTNAMES) + _placeholders(len(_TXN_ATTNAMES), 1)
+_TXN_PREPARE = tuple(Transaction._meta.get_field(a).get_db_prep_save for a in _TXN_ATTNAMES)
+_TXN_NEW_ID = Transaction._meta.pk.get_default  # uuid4, the model's own default
+
+_ENTRY_ATTNAMES = ("transaction_id", "account_id", "amount", "currency", "balance_after", "created_at")
+_ENTRY_INSERT = _insert_columns(Entry, _ENTRY_ATTNAMES)
+_ENTRY_ROWS_PER_INSERT = 100  # far below SQLite's and PostgreSQL's bound-parameter limits
+_ENTRY_INSERTS = {n: _ENTRY_INSERT + _placeholders(len(_ENTRY_ATTNAMES), n) for n in range(1, 9)}
+_ENTRY_PREPARE_TXN = Entry._meta.get_field("transaction_id").get_db_prep_save
+_ENTRY_PREPARE_CREATED = Entry._meta.get_field("created_at").get_db_prep_save
+
+
+def _transaction_insert(
+    *,
+    idempotency_key: str,
+    fingerprint: str,
+    kind: str,
+    reference: str,
+    metadata: dict | None,
+    reverses: Transaction | None = None,
+) -> Transaction:
+    """INSERT one transaction row and return it as a saved model instance (as `Transaction.objects.create` did)."""
+    values = {
+        "id": _TXN_NEW_ID(),
+        "idempotency_key": idempotency_key,
+        "fingerprint": fingerprint,
+        "kind": kind,
+        "reference": reference,
+        "reverses_id": None if reverses is None else reverses.pk,
+        "metadata": metadata or {},
+        "created_at": timezone.now(),  # auto_now_add
+    }
+    row = [values[a] for a in _TXN_ATTNAMES]
+    with connection.cursor() as cursor:
+        cursor.execute(_TXN_INSERT, [prepare(v, connection) for prepare, v in zip(_TXN_PREPARE, row, strict=True)])
+    txn = Transaction.from_db(connection.alias, _TXN_ATTNAMES, row)
+    if reverses is not None:
+        txn.reverses = reverses  # the related object cached both ways, as create(reverses=...) left it
+    return txn
+
+
+def _entries_insert(txn: Transaction, entries: Sequence[tuple[int, int, str, int]]) -> None:
+    """INSERT the entries (account id, amount, currency, balance after) of `txn` in the given order (their ids
+    ascend in it), stamped with the transaction's `created_at`."""
+    txn_id = _ENTRY_PREPARE_TXN(txn.pk, connection)
+    created_at = _ENTRY_PREPARE_CREATED(txn.created_at, connection)
+    with connection.cursor() as cursor:
+        for start in range(0, len(entries), _ENTRY_ROWS_PER_INSERT):
+            chunk = entries[start : start + _ENTRY_ROWS_PER_INSERT]
+            params = []
+            for account_id, amount, currency, balance_after in chunk:
+                values = {
+                    "transaction_id": txn_id,
+                    "account_id": account_id,
+                    "amount": amount,
+                    "currency": currency,
+                    "balance_after": balance_after,
+                    "created_at": created_at,
+                }
+                params.extend(values[a] for a in _ENTRY_ATTNAMES)
+            sql = _ENTRY_INSERTS.get(len(chunk)) or _ENTRY_INSERT + _placeholders(len(_ENTRY_ATTNAMES), len(chunk))
+            cursor.execute(sql, params)
 
 
 _ACCOUNT_TOTALS_UPDATE = f"UPDATE {Account._meta.db_table} SET balance = %s, held = %s WHERE id = %s"  # noqa: S608
@@ -197,12 +289,12 @@ def transaction_post(
             accounts = _lock_accounts(net)
             # The insert comes before the balance check: a repeat of a move that has since drained the wallet is a
             # replay (the unique key refuses it here), not insufficient funds.
-            txn = Transaction.objects.create(
+            txn = _transaction_insert(
                 idempotency_key=idempotency_key,
                 fingerprint=fingerprint,
                 kind=kind,
                 reference=reference,
-                metadata=metadata or {},
+                metadata=metadata,
             )
             _apply(txn=txn, legs=legs, accounts=accounts, held_delta={})
             _count_committed(kind)
@@ -253,13 +345,13 @@ def transaction_reverse(
     try:
         with transaction.atomic():
             accounts = _lock_accounts(account_id for account_id, _ in legs)
-            txn = Transaction.objects.create(
+            txn = _transaction_insert(
                 idempotency_key=idempotency_key,
                 fingerprint=fingerprint,
                 kind=kind,
                 reference=reference or original.reference,
                 reverses=original,
-                metadata=metadata or {},
+                metadata=metadata,
             )
             _apply(txn=txn, legs=legs, accounts=accounts, held_delta={})
             _count_committed(kind)
@@ -361,12 +453,12 @@ def hold_capture(
                 if replay is not None:
                     return replay
                 raise HoldNotActive(f"Hold {hold.pk} is {locked_hold.status}; it cannot be captured.")
-            txn = Transaction.objects.create(
+            txn = _transaction_insert(
                 idempotency_key=idempotency_key,
                 fingerprint=fingerprint,
                 kind=kind,
                 reference=reference or locked_hold.reference,
-                metadata=metadata or {},
+                metadata=metadata,
             )
             _apply(txn=txn, legs=legs, accounts=accounts, held_delta={locked_hold.account_id: -locked_hold.amount})
             Hold.objects.filter(pk=locked_hold.pk).update(
