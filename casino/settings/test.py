@@ -11,7 +11,7 @@ _redis_db = int(os.environ.get("REDIS_TEST_DB_BASE", "1")) + int(_worker.removep
 if REDIS_URL:
     _url = REDIS_URL.rsplit("/", 1)[0] if REDIS_URL.count("/") > 2 else REDIS_URL
     CACHES["default"]["LOCATION"] = f"{_url}/{_redis_db}"
-    CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [f"{_url}/{_redis_db}"]
+    CHANNEL_LAYERS["default"]["CONFIG"]["hosts"][0]["address"] = f"{_url}/{_redis_db}"
 
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True

@@ -77,3 +77,20 @@ def test_a_player_gets_only_their_own_pushes(make_player):
         await communicator.disconnect()
 
     async_to_sync(scenario)()
+
+
+def test_an_idle_socket_outlives_the_channel_layers_blocking_pop(make_player):
+    """channels_redis blocks 5 s per pop on a socket's channel; the Redis read must wait longer than that, or an
+    idle socket dies with a read timeout and misses the next push."""
+    user = make_player()
+    token = _access(user)
+
+    async def scenario():
+        communicator = WebsocketCommunicator(application, f"/ws/player/?token={token}", headers=ORIGIN)
+        assert (await communicator.connect())[0]
+        assert await communicator.receive_nothing(timeout=6.5)  # idle past one blocking pop
+        message = {"type": "balance.updated", "balance": "1.00", "available": "1.00", "currency": "EUR"}
+        assert await _receive_push(communicator, user.pk, message) == message
+        await communicator.disconnect()
+
+    async_to_sync(scenario)()
