@@ -60,6 +60,9 @@ def test_bad_or_missing_token_is_refused(make_player):
         for path in ("/ws/player/", "/ws/player/?token=garbage"):
             communicator = WebsocketCommunicator(application, path, headers=ORIGIN)
             connected, code = await communicator.connect()
+            # Tell the refused consumer the socket is gone, so it stops listening on the channel layer now rather
+            # than being cancelled mid-read when the test's event loop closes.
+            await communicator.disconnect()
             assert not connected and code == 4401
 
     async_to_sync(scenario)()
