@@ -86,6 +86,30 @@ def _session_for(name: str) -> requests.Session:
         return _sessions[name]
 
 
+_DROPPED_AFTER_SENDING = ("RemoteDisconnected", "Connection aborted", "Read timed out")
+
+
+def transport_error(name: str, exc: requests.exceptions.RequestException) -> PartnerError:
+    """What a failed HTTP exchange means: nothing reached the partner (unavailable, safe to retry or give up), or
+    the request left and no complete answer came back (timeout: the partner may have done it, find out first)."""
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return PartnerUnavailable(f"{name}: connect timeout")
+    if isinstance(exc, requests.exceptions.SSLError):
+        return PartnerUnavailable(f"{name}: TLS handshake failed: {exc}")
+    if isinstance(exc, requests.exceptions.ReadTimeout | requests.exceptions.ChunkedEncodingError):
+        return PartnerTimeout(f"{name}: no complete answer in time")
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        # requests reports a connection dropped after sending, and a read timeout inside the answer's body, as
+        # ConnectionError too; only a connection that never carried the request is a definite failure.
+        reason = exc.args[0] if exc.args else None
+        if isinstance(reason, urllib3.exceptions.ReadTimeoutError) or any(
+            marker in str(exc) for marker in _DROPPED_AFTER_SENDING
+        ):
+            return PartnerTimeout(f"{name}: connection dropped before a complete answer")
+        return PartnerUnavailable(f"{name}: connection failed")
+    return PartnerUnavailable(f"{name}: {type(exc).__name__}")
+
+
 @dataclass
 class OutboundClient:
     name: str  # the partner's code, the label in metrics and the breaker's key
@@ -144,27 +168,21 @@ class OutboundClient:
             response = _session_for(self.name).request(
                 method, url, data=body or None, headers=headers, timeout=timeout, cert=self.cert, verify=self.verify
             )
-        except requests.exceptions.ConnectTimeout as exc:
-            raise PartnerUnavailable(f"{self.name}: connect timeout") from exc
-        except (requests.exceptions.ReadTimeout, requests.exceptions.ChunkedEncodingError) as exc:
-            raise PartnerTimeout(f"{self.name}: no answer in time") from exc
-        except requests.exceptions.ConnectionError as exc:
-            # Once the request has left, a dropped connection or a read timeout while the answer's body is still
-            # arriving (requests reports both as ConnectionError) may follow a processed request: outcome unknown.
-            if isinstance(exc.args[0] if exc.args else None, urllib3.exceptions.ReadTimeoutError) or any(
-                marker in str(exc) for marker in ("RemoteDisconnected", "Connection aborted", "Read timed out")
-            ):
-                raise PartnerTimeout(f"{self.name}: no complete answer") from exc
-            raise PartnerUnavailable(f"{self.name}: connection failed") from exc
+        except requests.exceptions.RequestException as exc:
+            raise transport_error(self.name, exc) from exc
         try:
             payload = response.json() if response.content else None
         except ValueError:
             payload = None
             if response.ok:
-                raise PartnerUnavailable(f"{self.name}: answered non-JSON", status=response.status_code) from None
+                # It answered 2xx, so it may well have done it, in words nobody can read: outcome unknown.
+                raise PartnerTimeout(f"{self.name}: answered non-JSON", status=response.status_code) from None
         if response.status_code >= 500:
             retry_after = response.headers.get("Retry-After")
-            raise PartnerUnavailable(
+            # The partner's own error document says it failed; a 5xx without one (a proxy's 502/504, a crash page)
+            # may stand in front of a request the partner did process: outcome unknown.
+            error_class = PartnerUnavailable if isinstance(payload, dict) else PartnerTimeout
+            raise error_class(
                 f"{self.name}: HTTP {response.status_code}",
                 status=response.status_code,
                 body=payload,

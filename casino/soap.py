@@ -14,7 +14,7 @@ import zeep.exceptions
 from lxml import etree
 from requests.adapters import HTTPAdapter
 
-from casino.outbound import OutboundClient, PartnerRejected, PartnerTimeout, PartnerUnavailable
+from casino.outbound import OutboundClient, PartnerRejected, PartnerTimeout, PartnerUnavailable, transport_error
 from casino.tls import TlsMaterial
 
 SOAP_ENV_NS = "http://schemas.xmlsoap.org/soap/envelope/"
@@ -91,8 +91,10 @@ def soap_service(
 def soap_call(client: OutboundClient, operation: str, send):
     """Run one SOAP call under the partner's breaker and histogram, translating zeep/requests errors.
 
-    A fault with a Client code is the partner refusing this request (PartnerRejected, not retried); a Server fault,
-    5xx, or a connection failure is PartnerUnavailable; a read timeout leaves the outcome unknown (PartnerTimeout).
+    A fault with a Client code is the partner refusing this request (PartnerRejected, not retried); a Server fault
+    (the partner's own word that it failed) or a connection that never carried the request is PartnerUnavailable;
+    a read timeout, a connection dropped after sending, or a 5xx that is not a SOAP fault (a proxy in front of the
+    partner) leaves the outcome unknown (PartnerTimeout).
     """
 
     def translated():
@@ -107,15 +109,11 @@ def soap_call(client: OutboundClient, operation: str, send):
                 body={"faultcode": code, "faultstring": fault.message},
             ) from None
         except zeep.exceptions.TransportError as exc:
-            error_class = PartnerUnavailable if exc.status_code >= 500 else PartnerRejected
+            error_class = PartnerTimeout if exc.status_code >= 500 else PartnerRejected
             raise error_class(f"{client.name}: HTTP {exc.status_code}", status=exc.status_code) from None
         except (zeep.exceptions.ValidationError, zeep.exceptions.XMLSyntaxError) as exc:
             raise SchemaViolation(f"{client.name}: invalid SOAP message: {exc}") from None
-        except requests.exceptions.ReadTimeout as exc:
-            raise PartnerTimeout(f"{client.name}: no answer in time") from exc
-        except requests.exceptions.SSLError as exc:
-            raise PartnerUnavailable(f"{client.name}: TLS handshake failed: {exc}") from exc
         except requests.exceptions.RequestException as exc:
-            raise PartnerUnavailable(f"{client.name}: connection failed") from exc
+            raise transport_error(client.name, exc) from exc
 
     return client.call(operation, translated)

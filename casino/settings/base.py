@@ -88,6 +88,8 @@ else:
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "casino_cache",
             "KEY_PREFIX": CACHE_KEY_PREFIX,
+            # Nonces live here: the default cap of 300 entries would cull unexpired ones and let a replay through.
+            "OPTIONS": {"MAX_ENTRIES": env.int("DATABASE_CACHE_MAX_ENTRIES", default=1_000_000)},
         }
     }
 

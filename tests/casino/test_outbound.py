@@ -6,7 +6,14 @@ import time
 import pytest
 from prometheus_client import REGISTRY
 
-from casino.outbound import OutboundClient, PartnerRejected, PartnerTimeout, PartnerUnavailable, breaker_reset
+from casino.outbound import (
+    OutboundClient,
+    PartnerError,
+    PartnerRejected,
+    PartnerTimeout,
+    PartnerUnavailable,
+    breaker_reset,
+)
 from casino.signing import verify_request
 from tests.support.tls import wsgi_server
 
@@ -136,3 +143,45 @@ def test_read_timeout_inside_the_body_is_an_unknown_outcome():
         client = OutboundClient(name="acme-trickle", base_url=url, read_timeout=0.2)
         with pytest.raises(PartnerTimeout):
             client.request("POST", "/play", operation="play", json={})
+
+
+def _answer(status, content_type, body):
+    def app(environ, start_response):
+        start_response(status, [("Content-Type", content_type)])
+        return [body]
+
+    return app
+
+
+@pytest.mark.parametrize(
+    ("status", "content_type", "body", "error"),
+    [
+        ("502 Bad Gateway", "text/html", b"<html>bad gateway</html>", PartnerTimeout),  # a proxy: unknown
+        ("200 OK", "text/html", b"<html>OK</html>", PartnerTimeout),  # it answered, unreadably: unknown
+        ("503 Service Unavailable", "application/json", b'{"error": "down"}', PartnerUnavailable),  # its own word
+    ],
+)
+def test_what_a_5xx_or_unreadable_answer_means(status, content_type, body, error):
+    with wsgi_server(_answer(status, content_type, body)) as url, pytest.raises(PartnerError) as raised:
+        OutboundClient(name="acme-answers", base_url=url).request("POST", "/play", operation="play", json={})
+    assert type(raised.value) is error
+
+
+def test_a_connection_dropped_after_sending_is_an_unknown_outcome():
+    import socket
+    import threading
+
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def read_then_hang_up():
+        conn, _ = listener.accept()
+        conn.recv(65536)  # the request arrived
+        conn.close()
+
+    threading.Thread(target=read_then_hang_up, daemon=True).start()
+    client = OutboundClient(name="acme-drop", base_url=f"http://127.0.0.1:{listener.getsockname()[1]}")
+    try:
+        with pytest.raises(PartnerTimeout):
+            client.request("POST", "/play", operation="play", json={})
+    finally:
+        listener.close()

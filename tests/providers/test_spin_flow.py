@@ -533,3 +533,56 @@ def test_circuit_opens_after_repeated_failures_and_spins_fail_fast(sandbox, game
     assert "circuit open" in Round.objects.get(pk=fast.json()["round_id"]).failure_reason
     assert api.balance() == {"currency": "EUR", "balance": "100.00", "available": "100.00", "held": "0.00"}
     assert ledger_audit() == []
+
+
+def _proxy_that_loses_play_answers(upstream: str, status: str, body: bytes):
+    """A proxy in front of the provider: it forwards every call, but answers a play with `status` and an HTML page
+    instead of the provider's answer (a WAF page, a gateway's 504 after the provider did play)."""
+    import requests as http
+
+    def app(environ, start_response):
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        raw = environ["wsgi.input"].read(length) if length else b""
+        path = environ["PATH_INFO"] + (f"?{environ['QUERY_STRING']}" if environ.get("QUERY_STRING") else "")
+        forwarded = {
+            name: environ[key]
+            for name, key in (("Authorization", "HTTP_AUTHORIZATION"), ("X-Timestamp", "HTTP_X_TIMESTAMP"),
+                              ("X-Nonce", "HTTP_X_NONCE"), ("Content-Type", "CONTENT_TYPE"))
+            if environ.get(key)
+        }  # fmt: skip
+        answer = http.request(environ["REQUEST_METHOD"], upstream + path, data=raw or None, headers=forwarded,
+                              timeout=10)  # fmt: skip
+        if environ["REQUEST_METHOD"] == "POST" and environ["PATH_INFO"].endswith("/v2/rounds"):
+            start_response(status, [("Content-Type", "text/html")])
+            return [body]
+        start_response(f"{answer.status_code} {answer.reason}", [("Content-Type", answer.headers["Content-Type"])])
+        return [answer.content]
+
+    return app
+
+
+@pytest.mark.parametrize(
+    ("status", "body"), [("200 OK", b"<html>OK</html>"), ("504 Gateway Timeout", b"<html>Gateway Timeout</html>")]
+)
+def test_a_played_round_whose_answer_is_lost_in_between_is_settled_not_released(
+    sandbox, game, player_api, live_server, status, body
+):
+    from providers.models import Provider
+    from tests.support.tls import wsgi_server
+
+    api = player_api(funds=1_000)
+    session = api.open_session(game)
+    fault_set(operation="play", mode="win", multiplier=10, count=1)
+    with wsgi_server(_proxy_that_loses_play_answers(live_server.url, status, body)) as proxy_url:
+        Provider.objects.filter(pk=sandbox.pk).update(base_url=sandbox.base_url.replace(live_server.url, proxy_url))
+
+        response = api.spin(game=game, session_id=session["session_id"], bet="1.00")
+
+    # The provider played it (a 10.00 win) but the platform never read the answer: not a definite failure, so the
+    # bet stayed held and the resolver asked the provider how the round ended.
+    assert response.status_code == 503 and response.json()["code"] == "provider_unavailable"
+    round_obj = Round.objects.get(pk=response.json()["round_id"])
+    assert round_obj.status == RoundStatus.SETTLED and round_obj.payout == 1_000
+    assert round_obj.hold.status == HoldStatus.CAPTURED
+    assert api.balance() == {"currency": "EUR", "balance": "19.00", "available": "19.00", "held": "0.00"}
+    assert ledger_audit() == []
