@@ -14,8 +14,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from casino.outbound import PartnerUnavailable
+from casino.outbound import PartnerRejected, PartnerUnavailable
 from ledger.money import MoneyError, to_minor
+
+
+class GatewayPaymentUnknown(PartnerRejected):
+    """fetch_status: the gateway answered that it has no payment under that reference (it never took the order)."""
 
 
 class GatewayOutcome(enum.StrEnum):
@@ -89,7 +93,10 @@ class GatewayAdapter(abc.ABC):
         """Must be idempotent on `order.payment_id`: the platform retries after an unknown outcome."""
 
     @abc.abstractmethod
-    def fetch_status(self, *, reference: str, payment_id: str, kind: str) -> GatewayStatus: ...
+    def fetch_status(self, *, reference: str, payment_id: str, kind: str) -> GatewayStatus:
+        """The payment's state at the gateway. Without `reference` (the gateway's answer to a submission never came),
+        look it up by `payment_id`, our reference, and raise GatewayPaymentUnknown if the gateway has no such order;
+        a gateway that cannot look up by our reference raises PartnerRejected."""
 
     def answered_status(self, *, reference: str, status: str, amount: str | Decimal, currency: str) -> GatewayStatus:
         """A payment's state as the gateway answered it (schema-checked already); an amount that is no money in its

@@ -17,8 +17,10 @@ logger = logging.getLogger(__name__)
 
 @shared_task(bind=True, name="payments.submit_payout", max_retries=None, acks_late=True)
 def payout_submit(self, payment_id: str) -> str:
-    """Retries with exponential backoff (and jitter) while the gateway is unavailable; a refusal is final and
-    handled by the service. After the last retry the payment stays `created` and the poller resubmits it later."""
+    """Retries with exponential backoff (and jitter) while the gateway is unavailable or its answer timed out; a
+    refusal is handled by the service (failed, or settled from the gateway's status). A submission of the same payment
+    already in progress makes this one a no-op. After the last retry the payment stays `created` and the poller
+    resubmits it later."""
     try:
         return payout_submit_service(payment_id=payment_id).status
     except PartnerUnavailable as exc:

@@ -27,5 +27,12 @@ PROVIDER_RETRY_AFTER_SECONDS = env.int("PROVIDER_RETRY_AFTER_SECONDS", default=5
 PAYMENTS_KYC_ADAPTER = env.str("PAYMENTS_KYC_ADAPTER", default="payments.kyc.sandbox.ProfileKycAdapter")
 PAYMENTS_POLL_AFTER_SECONDS = env.int("PAYMENTS_POLL_AFTER_SECONDS", default=300)
 PAYMENTS_SUBMIT_MAX_RETRIES = env.int("PAYMENTS_SUBMIT_MAX_RETRIES", default=8)
+# How long one payout submission may hold its claim (longer than its gateway calls can take; a crashed worker's
+# claim lapses after it and the poller resubmits).
+PAYMENTS_SUBMIT_LEASE_SECONDS = env.int("PAYMENTS_SUBMIT_LEASE_SECONDS", default=120)
 SANDBOX_GATEWAY_KEY_ID = env.str("SANDBOX_GATEWAY_KEY_ID", default="sandbox-gateway-key")
 SANDBOX_GATEWAY_SECRET = env.str("SANDBOX_GATEWAY_SECRET", default="sandbox-gateway-secret-dev-only")
+# The REST sandbox's misbehaviours, for tests and demos: answer a repeated payout merchant reference with 409 instead
+# of the existing payout, and answer a payout only this many seconds after taking it (a caller's read timeout).
+SANDBOX_GATEWAY_REFUSE_DUPLICATE_PAYOUTS = env.bool("SANDBOX_GATEWAY_REFUSE_DUPLICATE_PAYOUTS", default=False)
+SANDBOX_GATEWAY_PAYOUT_ANSWER_DELAY = env.float("SANDBOX_GATEWAY_PAYOUT_ANSWER_DELAY", default=0.0)

@@ -47,6 +47,9 @@ class Payment(models.Model):
     )
     failure_reason = models.CharField(max_length=500, blank=True)
     submit_attempts = models.PositiveIntegerField(default=0, help_text="Calls made to submit it to the gateway.")
+    submitting_until = models.DateTimeField(
+        null=True, blank=True, help_text="A payout submission is in progress until then (one at a time)."
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     completed_at = models.DateTimeField(null=True, blank=True)

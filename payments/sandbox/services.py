@@ -28,6 +28,10 @@ class SandboxRefusal(Exception):
     """The sandbox refuses an order (rendered as 422 by the REST sandbox, a Client fault by the SOAP one)."""
 
 
+class SandboxDuplicate(SandboxRefusal):
+    """An order repeats a merchant reference (only when asked to refuse duplicates; rendered as 409 by REST)."""
+
+
 class SandboxNotFound(Exception):
     pass
 
@@ -39,14 +43,24 @@ class WebhookNotAccepted(Exception):
 
 
 def sandbox_payment_create(
-    *, channel: str, kind: str, merchant_reference: str, amount: int, currency: str, callback_url: str = ""
+    *,
+    channel: str,
+    kind: str,
+    merchant_reference: str,
+    amount: int,
+    currency: str,
+    callback_url: str = "",
+    refuse_duplicate: bool = False,
 ) -> SandboxGatewayPayment:
-    """Idempotent on (channel, kind, merchant reference), like a real gateway's merchant order id."""
+    """Idempotent on (channel, kind, merchant reference), like a real gateway's merchant order id; with
+    `refuse_duplicate`, a repeated merchant reference is refused instead (SandboxDuplicate), as some gateways do."""
     if to_major(amount, currency) == DECLINED_AMOUNT:
         raise SandboxRefusal(f"The sandbox declines the amount {DECLINED_AMOUNT}.")
     existing = SandboxGatewayPayment.objects.filter(
         channel=channel, kind=kind, merchant_reference=merchant_reference
     ).first()
+    if existing is not None and refuse_duplicate:
+        raise SandboxDuplicate(f"duplicate merchant reference {merchant_reference}")
     if existing is None:
         try:
             with transaction.atomic():
@@ -60,12 +74,23 @@ def sandbox_payment_create(
                     callback_url=callback_url,
                 )
         except IntegrityError:
+            if refuse_duplicate:
+                raise SandboxDuplicate(f"duplicate merchant reference {merchant_reference}") from None
             existing = SandboxGatewayPayment.objects.get(
                 channel=channel, kind=kind, merchant_reference=merchant_reference
             )
     if (existing.amount, existing.currency) != (amount, currency):
         raise SandboxRefusal("This merchant reference was used for another amount.")
     return existing
+
+
+def sandbox_payment_by_merchant_reference(*, channel: str, kind: str, merchant_reference: str) -> SandboxGatewayPayment:
+    payment = SandboxGatewayPayment.objects.filter(
+        channel=channel, kind=kind, merchant_reference=merchant_reference
+    ).first()
+    if payment is None:
+        raise SandboxNotFound(merchant_reference)
+    return payment
 
 
 def sandbox_payment_get(*, reference: str) -> SandboxGatewayPayment:

@@ -7,6 +7,7 @@ page and the control endpoint play the payer: they are open, as a vendor's hoste
 from __future__ import annotations
 
 import json
+import time
 
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
@@ -20,8 +21,10 @@ from casino.sandbox.signature import platform_call_verify
 from ledger.money import MoneyError, to_major, to_minor
 from payments.models import SandboxGatewayPayment
 from payments.sandbox.services import (
+    SandboxDuplicate,
     SandboxNotFound,
     SandboxRefusal,
+    sandbox_payment_by_merchant_reference,
     sandbox_payment_complete,
     sandbox_payment_create,
     sandbox_payment_get,
@@ -73,11 +76,17 @@ def _create(request, kind: str):
             amount=to_minor(str(order["amount"]), currency),
             currency=currency,
             callback_url=str(order.get("callback_url", ""))[:500],
+            refuse_duplicate=kind == "payout" and settings.SANDBOX_GATEWAY_REFUSE_DUPLICATE_PAYOUTS,
         )
     except (ValueError, KeyError, TypeError, MoneyError) as exc:
         return _vendor_error(400, "bad_request", f"invalid order: {exc}")
+    except SandboxDuplicate as exc:
+        return _vendor_error(409, "duplicate_reference", str(exc))
     except SandboxRefusal as exc:
         return _vendor_error(422, "declined", str(exc))
+    if kind == "payout" and settings.SANDBOX_GATEWAY_PAYOUT_ANSWER_DELAY:
+        # The payout is taken (committed); the answer is late, so a caller's read timeout leaves it unknown to them.
+        time.sleep(settings.SANDBOX_GATEWAY_PAYOUT_ANSWER_DELAY)
     return JsonResponse(_payment_json(request, payment), status=201)
 
 
@@ -101,6 +110,22 @@ def payment_status(request, reference: str):
         return _vendor_error(401, exc.code, exc.detail)
     try:
         payment = sandbox_payment_get(reference=reference)
+    except SandboxNotFound:
+        return _vendor_error(404, "not_found", "no such payment")
+    return JsonResponse(_payment_json(request, payment))
+
+
+@require_http_methods(["GET"])
+def payment_by_merchant_reference(request, kind: str, merchant_reference: str):
+    """The vendor's lookup by the merchant's own reference (for an order whose answer the merchant never got)."""
+    try:
+        _authenticated(request)
+    except SignatureError as exc:
+        return _vendor_error(401, exc.code, exc.detail)
+    try:
+        payment = sandbox_payment_by_merchant_reference(
+            channel=SandboxGatewayPayment.Channel.REST, kind=kind, merchant_reference=merchant_reference
+        )
     except SandboxNotFound:
         return _vendor_error(404, "not_found", "no such payment")
     return JsonResponse(_payment_json(request, payment))

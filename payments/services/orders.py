@@ -3,28 +3,43 @@
 A deposit row is committed before the gateway is called (so a fast webhook finds it), and the wallet is credited
 only when the gateway confirms. A withdrawal holds the amount at once, in the same transaction as the payment row,
 and is handed to the gateway by a Celery task sent on commit (the outbox): that task retries with backoff while the
-gateway is unavailable and never retries a refusal, which fails the payment and releases the hold.
+gateway is unavailable and never retries a refusal. One submission runs at a time per payment (a lease claimed under
+the row lock), and a refusal fails the payment (releasing the hold) only when the gateway cannot have taken the
+payout: otherwise the gateway is asked for the payout by our reference and its answer is applied.
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 from django.urls import reverse
+from django.utils import timezone
 
 from casino.outbound import PartnerRejected, PartnerUnavailable
 from ledger.money import MoneyError, currency_exponent, to_major, to_minor
 from ledger.services import hold_reserve, wallet_get_or_create
 from payments.errors import GatewayUnavailable, KycRequired, PaymentDeclined, ValidationFailed
-from payments.interface import GatewayAcceptance, GatewayOutcome, PaymentOrder
+from payments.interface import (
+    GatewayAcceptance,
+    GatewayAdapter,
+    GatewayOutcome,
+    GatewayPaymentUnknown,
+    GatewayStatus,
+    PaymentOrder,
+)
 from payments.kyc import kyc_adapter
 from payments.models import Gateway, Payment, PaymentKind, PaymentStatus
 from payments.registry import adapter_for
-from payments.services.transitions import payment_balance_push, payment_transition
+from payments.services.transitions import (
+    payment_balance_push,
+    payment_lock,
+    payment_outcome_apply,
+    payment_transition,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -137,17 +152,101 @@ def _payout_submit_send(payment_id: str) -> None:
     payout_submit.delay(payment_id)
 
 
+# Refusals that do not prove the gateway left the payout alone: timed out at its end, a duplicate of an order it has,
+# throttled. Any refusal of a resubmission is treated the same (an earlier attempt may have reached the gateway).
+UNCERTAIN_REFUSALS = frozenset({408, 409, 429})
+
+
 def payout_submit(*, payment_id) -> Payment:
-    """Hand a created withdrawal to its gateway. PartnerUnavailable propagates (the task retries; the gateway
-    dedupes on our payment id, so a retry after an unknown outcome cannot pay twice); a refusal fails the payment."""
-    payment = Payment.objects.select_related("gateway").get(pk=payment_id)
-    if payment.kind != PaymentKind.WITHDRAWAL or payment.status != PaymentStatus.CREATED:
-        return payment
-    Payment.objects.filter(pk=payment.pk).update(submit_attempts=F("submit_attempts") + 1)
+    """Hand a created withdrawal to its gateway, one submission at a time per payment.
+
+    PartnerUnavailable (and PartnerTimeout) propagates: the task retries with backoff. The first submission refused
+    with a 4xx other than 408/409/429 fails the payment (the gateway never took it); any other refusal is settled by
+    asking the gateway for the payout by our reference: its state is applied, and only a payout it does not know fails.
+    Returns the payment unchanged if it is not a created withdrawal or another submission of it is in progress."""
+    claim = _payout_submit_claim(payment_id)
+    if claim is None:
+        return Payment.objects.select_related("gateway").get(pk=payment_id)
+    payment, attempt = claim
     try:
-        acceptance = adapter_for(payment.gateway).create_payout(_order(payment))
+        return _payout_submit_once(payment, attempt)
+    finally:
+        # Only this attempt's own claim: a later one (after this one's lease lapsed) keeps its own.
+        Payment.objects.filter(pk=payment.pk, submit_attempts=attempt).update(submitting_until=None)
+
+
+def _payout_submit_claim(payment_id) -> tuple[Payment, int] | None:
+    """Under the row lock: claim the submission for a lease and count the attempt; `updated_at` moves with it, so the
+    poller waits its turn after each attempt. None when there is nothing to submit or a live claim exists."""
+    with transaction.atomic():
+        payment = payment_lock(payment_id=payment_id)
+        if payment.kind != PaymentKind.WITHDRAWAL or payment.status != PaymentStatus.CREATED:
+            return None
+        now = timezone.now()
+        if payment.submitting_until is not None and payment.submitting_until > now:
+            logger.info("payout %s: a submission is in progress until %s", payment.pk, payment.submitting_until)
+            return None
+        payment.submit_attempts += 1
+        payment.submitting_until = now + timedelta(seconds=settings.PAYMENTS_SUBMIT_LEASE_SECONDS)
+        payment.save(update_fields=["submit_attempts", "submitting_until", "updated_at"])
+    return payment, payment.submit_attempts
+
+
+def _payout_submit_once(payment: Payment, attempt: int) -> Payment:
+    adapter = adapter_for(payment.gateway)
+    try:
+        acceptance = adapter.create_payout(_order(payment))
     except PartnerRejected as exc:
-        return payment_transition(
-            payment_id=payment.pk, to=PaymentStatus.FAILED, reason=f"refused by the gateway: {exc}"
-        ).payment
+        if attempt == 1 and exc.status not in UNCERTAIN_REFUSALS:
+            return payment_transition(
+                payment_id=payment.pk, to=PaymentStatus.FAILED, reason=f"refused by the gateway: {exc}"
+            ).payment
+        logger.warning("payout %s: attempt %s refused (%s); asking the gateway", payment.pk, attempt, exc)
+        return _payout_settle_from_gateway(payment, adapter, refusal=exc)
     return _accepted(payment, acceptance).payment
+
+
+def _payout_settle_from_gateway(payment: Payment, adapter: GatewayAdapter, *, refusal: PartnerRejected) -> Payment:
+    """A refusal that may hide a payout the gateway has: ask it by our reference and apply what it says.
+    PartnerUnavailable from the question propagates (the task retries; the payment stays created and held)."""
+    try:
+        status = adapter.fetch_status(
+            reference=payment.gateway_reference, payment_id=str(payment.pk), kind=payment.kind
+        )
+    except GatewayPaymentUnknown:
+        return payment_transition(
+            payment_id=payment.pk,
+            to=PaymentStatus.FAILED,
+            reason=f"refused by the gateway ({refusal}), which has no such payout",
+        ).payment
+    except PartnerRejected as exc:
+        # Cannot tell whether the payout exists: keep the money held and let staff decide.
+        return payment_transition(
+            payment_id=payment.pk,
+            to=PaymentStatus.REVIEW,
+            reason=f"refused by the gateway ({refusal}) and its status cannot be asked ({exc})",
+        ).payment
+    return _gateway_status_apply(payment, status, source="status lookup after a refusal")
+
+
+def _gateway_status_apply(payment: Payment, status: GatewayStatus, *, source: str) -> Payment:
+    """The gateway has the payout: record its reference (pending), then apply its outcome with the amount check."""
+    with transaction.atomic():
+        payment_transition(
+            payment_id=payment.pk,
+            to=PaymentStatus.PENDING,
+            reason=f"{source}: the gateway has it as {status.reference}",
+            gateway_reference=status.reference,
+        )
+        if status.outcome != GatewayOutcome.PENDING or (status.amount, status.currency) != (
+            payment.amount,
+            payment.currency,
+        ):
+            payment_outcome_apply(
+                payment_id=payment.pk,
+                outcome=status.outcome,
+                amount=status.amount,
+                currency=status.currency,
+                source=source,
+            )
+    return Payment.objects.select_related("gateway").get(pk=payment.pk)

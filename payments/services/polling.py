@@ -6,6 +6,7 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 
 from casino.outbound import PartnerError
@@ -54,8 +55,12 @@ def payments_poll_pending(*, older_than: timedelta | None = None, limit: int = 2
     for payment_id in stale.values_list("pk", flat=True)[:limit]:
         verdict = payment_status_refresh(payment_id=payment_id)
         counts[verdict] = counts.get(verdict, 0) + 1
+    # Each submission attempt moves updated_at, and one in progress holds a lease: neither is resubmitted.
     stuck = Payment.objects.filter(
-        status=PaymentStatus.CREATED, kind=PaymentKind.WITHDRAWAL, updated_at__lt=cutoff
+        Q(submitting_until__isnull=True) | Q(submitting_until__lte=timezone.now()),
+        status=PaymentStatus.CREATED,
+        kind=PaymentKind.WITHDRAWAL,
+        updated_at__lt=cutoff,
     ).order_by("updated_at")
     for payment_id in stuck.values_list("pk", flat=True)[:limit]:
         payout_submit.delay(str(payment_id))

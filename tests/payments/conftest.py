@@ -83,3 +83,38 @@ def wallet_of(user, currency="EUR"):
 
 def clearing_of(code="sandbox", currency="EUR"):
     return system_account_get_or_create(kind=AccountKind.GATEWAY_CLEARING, partner=code, currency=currency)
+
+
+def gateway_calls(operation: str, outcome: str | None = None, code: str = "sandbox") -> int:
+    """How many calls the platform made to a gateway (from the outbound latency histogram of this process)."""
+    from casino.metrics import PROVIDER_REQUEST_DURATION
+
+    total = 0.0
+    for metric in PROVIDER_REQUEST_DURATION.collect():
+        for sample in metric.samples:
+            labels = sample.labels
+            if (
+                sample.name.endswith("_count")
+                and labels.get("provider") == f"gateway:{code}"
+                and labels.get("operation") == operation
+                and (outcome is None or labels.get("outcome") == outcome)
+            ):
+                total += sample.value
+    return int(total)
+
+
+def created_withdrawal(gateway, client, amount: str):
+    """A withdrawal whose first submission found the gateway down: held, still `created`, one attempt made."""
+    from payments.models import Payment, PaymentStatus
+
+    real_url = gateway.base_url
+    gateway.base_url = "http://127.0.0.1:9/"
+    gateway.save()
+    body = post_order(client, "withdrawals", amount=amount).json()
+    gateway.base_url = real_url
+    gateway.save()
+    payment = Payment.objects.get(pk=body["payment_id"])
+    assert payment.status == PaymentStatus.CREATED and payment.submit_attempts == 1
+    assert payment.submitting_until is None  # the attempt is over: its claim is released
+    breaker_reset()
+    return payment

@@ -5,7 +5,7 @@ from datetime import timedelta
 from payments.models import Payment, PaymentAnomaly, PaymentStatus, WebhookDelivery
 from payments.services.polling import payments_poll_pending
 from payments.tasks import poll_pending
-from tests.payments.conftest import post_order, sandbox_complete, wallet_of
+from tests.payments.conftest import created_withdrawal, gateway_calls, post_order, sandbox_complete, wallet_of
 
 
 def test_poll_settles_a_deposit_whose_webhook_never_came(gateway, make_player, api, site, audit):
@@ -50,3 +50,59 @@ def test_poll_leaves_a_pending_payment_and_flags_a_disagreeing_one(gateway, make
 def test_poll_task_is_scheduled_and_runs(gateway, settings):
     assert settings.CELERY_BEAT_SCHEDULE["payments-poll-pending"]["task"] == "payments.poll_pending"
     assert poll_pending.delay().get() == {}
+
+
+def test_poll_leaves_a_payout_being_submitted_or_just_tried(gateway, make_player, fund, api, settings, audit):
+    import threading
+    import time
+
+    import pytest
+    from celery.exceptions import Retry
+    from django.db import connection
+    from django.utils import timezone
+
+    from payments.services.orders import payout_submit
+    from payments.tasks import payout_submit as payout_submit_task
+
+    player = make_player(kyc_status="verified")
+    fund(player, 5_000)
+    payment = created_withdrawal(gateway, api(player), "20.00")
+
+    # Each attempt moves updated_at: an old payment the task just tried again is not resubmitted on top.
+    real_url = gateway.base_url
+    gateway.base_url = "http://127.0.0.1:9/"
+    gateway.save()
+    Payment.objects.filter(pk=payment.pk).update(updated_at=timezone.now() - timedelta(hours=1))
+    with pytest.raises(Retry):
+        payout_submit_task.apply(args=[str(payment.pk)])
+    assert payments_poll_pending(older_than=timedelta(seconds=60)) == {}
+    gateway.base_url = real_url
+    gateway.save()
+    Payment.objects.filter(pk=payment.pk).update(updated_at=timezone.now() - timedelta(hours=1))
+    assert payments_poll_pending(older_than=timedelta(seconds=60)) == {"resubmitted": 1}
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.PENDING and payment.submit_attempts == 3
+
+    other = created_withdrawal(gateway, api(player), "10.00")
+    settings.SANDBOX_GATEWAY_PAYOUT_ANSWER_DELAY = 1.0
+    calls = gateway_calls("create_payout")
+
+    def submit():
+        try:
+            payout_submit(payment_id=other.pk)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=submit)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while Payment.objects.get(pk=other.pk).submitting_until is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert Payment.objects.get(pk=other.pk).submitting_until is not None  # in flight
+    assert payments_poll_pending(older_than=timedelta(0)) == {"still_pending": 1}  # `payment`; `other` left alone
+    thread.join(timeout=30)
+    assert gateway_calls("create_payout") == calls + 1
+    other.refresh_from_db()
+    assert other.status == PaymentStatus.PENDING and other.submit_attempts == 2 and other.submitting_until is None
+    assert wallet_of(player).held == 3_000
+    audit()

@@ -5,7 +5,14 @@ from celery.exceptions import Retry
 
 from ledger.models import HoldStatus
 from payments.models import Payment, PaymentStatus, SandboxGatewayPayment
-from tests.payments.conftest import clearing_of, post_order, sandbox_complete, wallet_of
+from tests.payments.conftest import (
+    clearing_of,
+    created_withdrawal,
+    gateway_calls,
+    post_order,
+    sandbox_complete,
+    wallet_of,
+)
 
 
 def _verified_player(make_player, fund, minor=10_000):
@@ -57,7 +64,10 @@ def test_withdrawal_refused_by_the_gateway_fails_and_releases_at_once(gateway, m
     body = post_order(api(player), "withdrawals", amount="13.13").json()
     payment = Payment.objects.get(pk=body["payment_id"])
     assert payment.status == PaymentStatus.FAILED and payment.submit_attempts == 1  # a refusal is never retried
-    assert wallet_of(player).held == 0
+    assert payment.hold.status == HoldStatus.RELEASED and "refused by the gateway" in payment.failure_reason
+    assert not SandboxGatewayPayment.objects.exists()
+    wallet = wallet_of(player)
+    assert (wallet.balance, wallet.held) == (10_000, 0)
     audit()
 
 
@@ -157,4 +167,97 @@ def test_concurrent_withdrawals_cannot_overdraw(gateway, make_player, fund, audi
     wallet = wallet_of(player)
     assert (wallet.balance, wallet.held) == (10_000, 6_000)
     assert Payment.objects.count() == 1
+    audit()
+
+
+def test_payout_taken_by_a_timed_out_submission_is_not_failed_by_a_duplicate_refusal(
+    gateway, make_player, fund, api, site, settings, audit
+):
+    """The first submission times out after the gateway took the payout; the resubmission is answered 409
+    "duplicate reference": the gateway is asked by our reference, the payment follows it and is paid out once."""
+    from payments.models import PaymentStatusChange
+    from payments.tasks import payout_submit
+
+    player = _verified_player(make_player, fund)
+    gateway.read_timeout = 0.3
+    gateway.save()
+    settings.SANDBOX_GATEWAY_PAYOUT_ANSWER_DELAY = 1.0  # the sandbox takes the payout, then answers too late
+    settings.SANDBOX_GATEWAY_REFUSE_DUPLICATE_PAYOUTS = True
+    body = post_order(api(player), "withdrawals", amount="40.00").json()
+    payment = Payment.objects.get(pk=body["payment_id"])
+    assert payment.status == PaymentStatus.CREATED and payment.submit_attempts == 1  # timed out: retry scheduled
+    assert gateway_calls("create_payout", "timeout") == 1
+    sandboxed = SandboxGatewayPayment.objects.get(merchant_reference=str(payment.pk))
+    assert sandboxed.kind == "payout" and sandboxed.status == "pending"  # the gateway has it all the same
+
+    settings.SANDBOX_GATEWAY_PAYOUT_ANSWER_DELAY = 0
+    gateway.read_timeout = 10.0
+    gateway.save()
+    rejected = gateway_calls("create_payout", "rejected")
+    assert payout_submit.apply(args=[str(payment.pk)]).get() == PaymentStatus.PENDING  # the task's retry
+    assert gateway_calls("create_payout", "rejected") == rejected + 1  # answered 409 for real
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.PENDING and payment.gateway_reference == sandboxed.reference
+    assert payment.submit_attempts == 2 and payment.hold.status == HoldStatus.ACTIVE
+    assert wallet_of(player).held == 4_000
+
+    sandbox_complete(site, sandboxed.reference, "succeeded")
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.SUCCEEDED and payment.hold.status == HoldStatus.CAPTURED
+    assert not PaymentStatusChange.objects.filter(payment=payment, to_status=PaymentStatus.FAILED).exists()
+    wallet = wallet_of(player)
+    assert (wallet.balance, wallet.held, wallet.available) == (6_000, 0, 6_000)
+    assert clearing_of().balance == 4_000
+    audit()
+
+
+def test_a_refused_resubmission_the_gateway_does_not_know_fails_and_releases(gateway, make_player, fund, api, audit):
+    from payments.tasks import payout_submit
+
+    player = _verified_player(make_player, fund)
+    payment = created_withdrawal(gateway, api(player), "13.13")  # first attempt: gateway down
+    lookups = gateway_calls("fetch_status")
+    assert payout_submit.apply(args=[str(payment.pk)]).get() == PaymentStatus.FAILED  # 422, then asked: unknown
+    assert gateway_calls("fetch_status") == lookups + 1
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.FAILED and "no such payout" in payment.failure_reason
+    assert payment.hold.status == HoldStatus.RELEASED
+    wallet = wallet_of(player)
+    assert (wallet.balance, wallet.held) == (10_000, 0)
+    audit()
+
+
+def test_concurrent_submissions_of_one_payout_reach_the_gateway_once(gateway, make_player, fund, api, settings, audit):
+    import threading
+
+    from django.db import connection
+
+    from payments.services.orders import payout_submit
+
+    player = _verified_player(make_player, fund)
+    payment = created_withdrawal(gateway, api(player), "25.00")
+    settings.SANDBOX_GATEWAY_PAYOUT_ANSWER_DELAY = 0.5  # the submission that wins stays in flight a while
+    calls = gateway_calls("create_payout")
+    start = threading.Barrier(4)
+    outcomes = []
+
+    def submit():
+        start.wait()
+        try:
+            outcomes.append(payout_submit(payment_id=payment.pk).status)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=submit) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(outcomes) == 4 and outcomes.count(PaymentStatus.PENDING) >= 1
+    assert gateway_calls("create_payout") == calls + 1
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.PENDING and payment.submit_attempts == 2
+    assert payment.submitting_until is None
+    assert SandboxGatewayPayment.objects.filter(merchant_reference=str(payment.pk)).count() == 1
+    assert wallet_of(player).held == 2_500
     audit()

@@ -13,7 +13,7 @@ from pathlib import Path
 import jsonschema
 from django.conf import settings
 
-from casino.outbound import OutboundClient, PartnerUnavailable
+from casino.outbound import OutboundClient, PartnerRejected, PartnerUnavailable
 from casino.signing import any_signature_matches, hmac_hex
 from ledger.money import MoneyError, to_major, to_minor
 from payments.errors import ValidationFailed, WebhookInvalidSignature, WebhookStaleSignature
@@ -22,6 +22,7 @@ from payments.interface import (
     GatewayAcceptance,
     GatewayAdapter,
     GatewayEvent,
+    GatewayPaymentUnknown,
     GatewayStatus,
     PaymentOrder,
 )
@@ -111,7 +112,18 @@ class SandboxRestAdapter(GatewayAdapter):
         return self._create("api/payouts", "create_payout", order)
 
     def fetch_status(self, *, reference: str, payment_id: str, kind: str) -> GatewayStatus:
-        answer = self._believed(self._client().request("GET", f"api/payments/{reference}", operation="fetch_status"))
+        if reference:
+            path = f"api/payments/{reference}"
+        else:  # by our reference: the gateway's answer to the submission never arrived
+            path = f"api/{'payouts' if kind == 'withdrawal' else 'payments'}/by-merchant-reference/{payment_id}"
+        try:
+            answer = self._believed(self._client().request("GET", path, operation="fetch_status"))
+        except PartnerRejected as exc:
+            if not reference and exc.status == 404:
+                raise GatewayPaymentUnknown(
+                    f"gateway {self.gateway.code}: no payment for merchant reference {payment_id}", status=404
+                ) from None
+            raise
         if answer["merchant_reference"] != payment_id:
             raise PartnerUnavailable(f"gateway {self.gateway.code}: status answer is about another payment")
         return self._status(answer)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from zeep.helpers import serialize_object
 
-from casino.outbound import OutboundClient, PartnerUnavailable
+from casino.outbound import OutboundClient, PartnerRejected, PartnerUnavailable
 from casino.soap import soap_call, soap_service
 from casino.tls import TlsMaterial
 from ledger.money import to_major
@@ -77,4 +77,7 @@ class SoapXmlAdapter(GatewayAdapter):
         return self._create("CreatePayout", order)
 
     def fetch_status(self, *, reference: str, payment_id: str, kind: str) -> GatewayStatus:
+        if not reference:
+            # GetPaymentStatus takes only the gateway's own reference: nothing to ask with.
+            raise PartnerRejected(f"gateway {self.gateway.code}: looks payments up by its own reference only")
         return self._state(self._call("GetPaymentStatus", Reference=reference), payment_id=payment_id)
