@@ -3,6 +3,9 @@ signed with the sandbox provider's key, as a real seamless provider would (balan
 
 It behaves like a careful provider: a money call that gets no answer is sent again under the same transaction id
 (the platform answers duplicates with the first answer), and a bet whose outcome stays unknown is rolled back.
+Every callback names a game session the platform opened for the player at this provider (the wallet refuses any
+other): `sandbox_seamless_session_open` opens one through the platform's session service, as a player's
+POST /sessions would.
 """
 
 from __future__ import annotations
@@ -16,6 +19,9 @@ from django.conf import settings
 
 from casino.outbound import OutboundClient, PartnerError, PartnerRejected, PartnerTimeout, PartnerUnavailable
 from ledger.money import to_major, to_minor
+from providers.errors import GameNotFound
+from providers.models import Game, GameSession
+from providers.services import session_open
 
 SANDBOX_PROVIDER_CODE = "sandbox"
 SEND_ATTEMPTS = 3
@@ -42,6 +48,24 @@ class SeamlessRound:
     @property
     def final_balance(self) -> str:
         return self.steps[-1]["answer"]["balance"]
+
+
+def sandbox_seamless_session_open(
+    *, player, game_code: str = "", provider_code: str = SANDBOX_PROVIDER_CODE
+) -> GameSession:
+    """Open a game session for `player` (a local user) at the sandbox provider, in a playable game of the player's
+    currency (`game_code`, else the first by code), through the platform's session service: the provider is asked
+    over HTTP and the platform keeps the GameSession. Raises the service's errors (game_not_found, ...)."""
+    games = Game.objects.filter(
+        provider__code=provider_code, provider__enabled=True, enabled=True, currency=player.player.currency
+    )
+    if game_code:
+        games = games.filter(code=game_code)
+    game = games.order_by("code").first()
+    if game is None:
+        which = f"game {game_code!r}" if game_code else "game"
+        raise GameNotFound(f"No playable {provider_code} {which} in {player.player.currency}.")
+    return session_open(player=player, game_id=game.pk)
 
 
 def _payout(rng: random.Random, bet_minor: int) -> int:
@@ -71,8 +95,10 @@ def sandbox_seamless_round(
     key_id: str | None = None,
     secret: str | None = None,
 ) -> SeamlessRound:
-    """Play one seamless round for `player_id` against the platform at `base_url`; raises SeamlessRoundFailed when
-    the platform refuses a step (e.g. 422 insufficient_funds on the bet)."""
+    """Play one seamless round for `player_id` in the game session `session_id` (the platform's id or the provider's
+    token of a session opened for this player at this provider) against the platform at `base_url`; raises
+    SeamlessRoundFailed when the platform refuses a step (e.g. 422 insufficient_funds on the bet, 409 session_closed,
+    404 session_not_found)."""
     client = _client(base_url, key_id, secret)
     rng = random.Random(seed)  # the sandbox's outcomes are reproducible, never a real game's RNG
     bet_minor = to_minor(bet, currency)

@@ -36,7 +36,10 @@ class WalletCallbackApi(APIView):
         description=(
             "Signed with `Authorization: HMAC <key_id>:<hex signature>`, `X-Timestamp`, `X-Nonce` over "
             "`METHOD\\nPATH\\nTIMESTAMP\\nNONCE\\nhex SHA-256(body)`. A transaction_id seen before answers the first "
-            "answer. Money moves need transaction_id, round_id and amount; a rollback names reference_transaction_id."
+            "answer. Money moves need transaction_id, round_id and amount; a rollback names reference_transaction_id. "
+            "session_id is the platform's game session id or the provider's own token for it, a session of this "
+            "provider and player (else 404 session_not_found); a bet needs it open and unexpired (else 409 "
+            "session_closed), a win or rollback may come after it closed."
         ),
         auth=[],
         parameters=[
@@ -47,7 +50,9 @@ class WalletCallbackApi(APIView):
             "WalletCallbackRequest",
             {
                 "player_id": serializers.CharField(),
-                "session_id": serializers.CharField(),
+                "session_id": serializers.CharField(
+                    help_text="the platform's game session id, or the provider's own session token"
+                ),
                 "currency": serializers.CharField(min_length=3, max_length=3),
                 "transaction_id": serializers.CharField(required=False, help_text="bet, win, rollback"),
                 "round_id": serializers.CharField(required=False, help_text="bet, win (rollback: optional)"),
@@ -68,10 +73,12 @@ class WalletCallbackApi(APIView):
             400: OpenApiResponse(description="validation_error, currency_mismatch (problem+json)"),
             401: OpenApiResponse(description="invalid_signature, stale_signature, replayed_request"),
             403: OpenApiResponse(description="player_blocked"),
-            404: OpenApiResponse(description="unknown_provider, unknown_action, player_not_found, round_not_found"),
+            404: OpenApiResponse(
+                description="unknown_provider, unknown_action, player_not_found, session_not_found, round_not_found"
+            ),
             409: OpenApiResponse(
-                description="transaction_conflict, bet_rolled_back, transaction_rolled_back, round_rolled_back, "
-                "rollback_not_allowed"
+                description="session_closed, transaction_conflict, bet_rolled_back, transaction_rolled_back, "
+                "round_rolled_back, rollback_not_allowed"
             ),
             422: OpenApiResponse(description="insufficient_funds"),
         },

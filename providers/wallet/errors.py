@@ -1,10 +1,12 @@
 """Errors of the seamless-wallet callbacks, each with a stable `code` (problem+json through casino.errors).
 
-The contract fixes invalid_signature, stale_signature, replayed_request (casino.signing) and insufficient_funds
-(ledger); the codes below are this project's additions for the other ways a callback can be refused.
+The contract fixes invalid_signature, stale_signature, replayed_request (casino.signing), insufficient_funds
+(ledger) and session_closed (providers.errors.SessionClosed, re-exported here: a bet on a closed or expired session);
+the codes below are this project's additions for the other ways a callback can be refused.
 """
 
 from casino.errors import ApplicationError, Conflict, NotFound, ValidationFailed
+from providers.errors import SessionClosed
 
 
 class UnknownProvider(NotFound):
@@ -17,6 +19,10 @@ class UnknownAction(NotFound):
 
 class PlayerNotFound(NotFound):
     code, title = "player_not_found", "Player not found"
+
+
+class SessionNotFound(NotFound):
+    code, title = "session_not_found", "No such game session of this player at this provider"
 
 
 class PlayerBlocked(ApplicationError):
@@ -59,6 +65,8 @@ __all__ = [
     "RollbackNotAllowed",
     "RoundNotFound",
     "RoundRolledBack",
+    "SessionClosed",
+    "SessionNotFound",
     "TransactionConflict",
     "TransactionRolledBack",
     "UnknownAction",

@@ -1,4 +1,4 @@
-"""Reads for the seamless wallet: which provider and player a callback names, rounds, and the wallet's balance."""
+"""Reads for the seamless wallet: which provider, player and game session a callback names, and rounds."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import uuid
 from django.db.models import QuerySet
 
 from casino.models import User
-from providers.models import Provider, WalletAction, WalletTransaction, WalletTransactionStatus
+from providers.models import GameSession, Provider, WalletAction, WalletTransaction, WalletTransactionStatus
 
 
 def provider_for_callback(*, code: str) -> Provider | None:
@@ -22,6 +22,25 @@ def player_for_callback(*, player_id: str) -> User | None:
     except (TypeError, ValueError, AttributeError):
         return None
     return User.objects.select_related("player").filter(pk=pk, player__isnull=False).first()
+
+
+def game_session_for_callback(*, provider: Provider, player: User, session_id: str) -> GameSession | None:
+    """The game session a callback names, in any state, or None.
+
+    A provider may know the platform's GameSession id (a UUID, sent to it when the session was opened) or its own
+    token for the session (`provider_session_id`); either is accepted. Only a session of this provider and this
+    player is ever found: another player's or another provider's session is as unknown as a made-up id."""
+    sessions = GameSession.objects.select_related("game").filter(provider=provider, player=player)
+    try:
+        pk = uuid.UUID(session_id)
+    except (TypeError, ValueError, AttributeError):
+        pk = None
+    if pk is not None:
+        found = sessions.filter(pk=pk).first()
+        if found is not None:
+            return found
+    # Provider tokens are not unique across time: the newest session holding this one is the one in play.
+    return sessions.filter(provider_session_id=session_id).order_by("-created_at").first()
 
 
 def round_bets(*, provider: Provider, round_id: str, player: User) -> QuerySet[WalletTransaction]:

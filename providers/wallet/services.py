@@ -5,6 +5,11 @@ with the ledger key `wallet:<provider code>:<transaction id>`. Each money move i
 first claims its (provider, transaction_id) row in WalletTransaction; that unique index is what makes duplicates
 safe under concurrency: a duplicate waits on the index until the first commits, then replays the stored answer.
 
+Every callback names a game session (`session_id`): the platform's GameSession id or the provider's own token for
+it, of this provider and this player, else 404 session_not_found before anything is claimed. A bet needs the
+session open and unexpired and its game and provider enabled (else 409 session_closed); a win or a rollback may
+arrive after the session closed (a round can end after it), and a balance may be asked of a session in any state.
+
 Decisions the contract leaves open:
 - A refused move (insufficient funds, unknown round, ...) leaves no WalletTransaction; its callback row keeps the
   verdict. A retry under the same id is judged afresh.
@@ -14,6 +19,9 @@ Decisions the contract leaves open:
   409 rollback_not_allowed and left to staff.
 - A second rollback (another rollback id) of a bet already rolled back answers "ok" and moves nothing.
 - A win of 0 closes a losing round: it is recorded and answered, and moves no money.
+- A session is stored and fingerprinted by the platform's GameSession id, whichever of its two ids the provider
+  sent: a retry naming the same session the other way is the same request.
+- A repeated bet is answered its first answer even after its session closed (the claim comes before the check).
 """
 
 from __future__ import annotations
@@ -35,7 +43,9 @@ from ledger.models import Transaction as LedgerTransaction
 from ledger.money import MoneyError, to_major, to_minor
 from ledger.services import system_account_get_or_create, transaction_reverse, transfer, wallet_get_or_create
 from providers.models import (
+    GameSession,
     Provider,
+    SessionStatus,
     WalletAction,
     WalletCallback,
     WalletTransaction,
@@ -49,11 +59,13 @@ from providers.wallet.errors import (
     RollbackNotAllowed,
     RoundNotFound,
     RoundRolledBack,
+    SessionClosed,
+    SessionNotFound,
     TransactionConflict,
     TransactionRolledBack,
     UnknownAction,
 )
-from providers.wallet.selectors import player_for_callback, round_bets, round_has_win
+from providers.wallet.selectors import game_session_for_callback, player_for_callback, round_bets, round_has_win
 
 STATUS_OK = "ok"
 STATUS_NOT_FOUND = "not_found"
@@ -124,7 +136,8 @@ def wallet_callback_close(
 
 
 def wallet_callback_handle(*, provider: Provider, action: str, payload: dict) -> WalletAnswer:
-    """Check what every action shares (the player, their currency), then dispatch by action through the table."""
+    """Check what every action shares (the player, their currency, their game session at this provider), then
+    dispatch by action through the table."""
     handler = _HANDLERS.get(action)
     if handler is None:
         raise UnknownAction(f"Wallet action {action!r} does not exist; use balance, bet, win or rollback.")
@@ -134,7 +147,10 @@ def wallet_callback_handle(*, provider: Provider, action: str, payload: dict) ->
     currency = payload["currency"]
     if currency != player.player.currency:
         raise CurrencyMismatch(f"The player's wallet is in {player.player.currency}, not {currency}.")
-    return handler(provider=provider, player=player, currency=currency, payload=payload)
+    session = game_session_for_callback(provider=provider, player=player, session_id=payload["session_id"])
+    if session is None:
+        raise SessionNotFound(f"No game session {payload['session_id']!r} of this player at {provider.code}.")
+    return handler(provider=provider, player=player, currency=currency, session=session, payload=payload)
 
 
 def _amount(payload: dict, currency: str, *, allow_zero: bool = False, required: bool = True) -> int | None:
@@ -146,40 +162,40 @@ def _amount(payload: dict, currency: str, *, allow_zero: bool = False, required:
         raise ValidationFailed(str(exc), errors={exc.field: [str(exc)]}) from None
 
 
-def _balance(provider, player, currency, payload) -> WalletAnswer:
+def _balance(provider, player, currency, session, payload) -> WalletAnswer:
     return wallet_balance_get(player=player, currency=currency)
 
 
-def _bet(provider, player, currency, payload) -> WalletAnswer:
+def _bet(provider, player, currency, session, payload) -> WalletAnswer:
     return wallet_bet_place(
         provider=provider,
         player=player,
         currency=currency,
-        session_id=payload["session_id"],
+        session=session,
         transaction_id=payload["transaction_id"],
         round_id=payload["round_id"],
         amount=_amount(payload, currency),
     )
 
 
-def _win(provider, player, currency, payload) -> WalletAnswer:
+def _win(provider, player, currency, session, payload) -> WalletAnswer:
     return wallet_win_credit(
         provider=provider,
         player=player,
         currency=currency,
-        session_id=payload["session_id"],
+        session=session,
         transaction_id=payload["transaction_id"],
         round_id=payload["round_id"],
         amount=_amount(payload, currency, allow_zero=True),
     )
 
 
-def _rollback(provider, player, currency, payload) -> WalletAnswer:
+def _rollback(provider, player, currency, session, payload) -> WalletAnswer:
     return wallet_rollback_apply(
         provider=provider,
         player=player,
         currency=currency,
-        session_id=payload["session_id"],
+        session=session,
         transaction_id=payload.get("transaction_id"),
         reference_transaction_id=payload["reference_transaction_id"],
         round_id=payload.get("round_id", ""),
@@ -256,6 +272,24 @@ def _clearing(provider: Provider, currency: str) -> Account:
     return system_account_get_or_create(kind=AccountKind.PROVIDER_CLEARING, partner=provider.code, currency=currency)
 
 
+def _session_check(*, session: GameSession, provider: Provider, player: User) -> None:
+    """The session must be this provider's and this player's (wallet_callback_handle only finds such sessions; a
+    direct caller of the services is held to the same rule)."""
+    if session.provider_id != provider.pk or session.player_id != player.pk:
+        raise SessionNotFound(f"No game session {session.pk} of this player at {provider.code}.")
+
+
+def _session_playable_check(*, session: GameSession, provider: Provider) -> None:
+    """A bet needs the session open and unexpired, and its game and provider enabled (as a spin does)."""
+    if (
+        session.status != SessionStatus.OPEN
+        or session.expires_at <= timezone.now()
+        or not session.game.enabled
+        or not provider.enabled
+    ):
+        raise SessionClosed(f"The game session {session.pk} is closed or expired, or its game is disabled.")
+
+
 def _ledger_key(provider: Provider, transaction_id: str) -> str:
     return f"wallet:{provider.code}:{transaction_id}"
 
@@ -267,7 +301,7 @@ class _RoundMove:
     provider: Provider
     player: User
     currency: str
-    session_id: str
+    session: GameSession
     transaction_id: str
     round_id: str
     amount: int
@@ -278,7 +312,7 @@ class _RoundMove:
             action=action.value,
             player=str(self.player.pk),
             currency=self.currency,
-            session=self.session_id,
+            session=str(self.session.pk),
             round=self.round_id,
             amount=self.amount,
         )
@@ -292,7 +326,7 @@ class _RoundMove:
             status=WalletTransactionStatus.COMPLETED,
             player=self.player,
             round_id=self.round_id,
-            session_id=self.session_id,
+            session_id=str(self.session.pk),
             amount=self.amount,
             currency=self.currency,
         )
@@ -314,13 +348,15 @@ def wallet_bet_place(
     provider: Provider,
     player: User,
     currency: str,
-    session_id: str,
+    session: GameSession,
     transaction_id: str,
     round_id: str,
     amount: int,
 ) -> WalletAnswer:
-    """Debit a bet from the wallet to the provider's clearing account, once per transaction id."""
-    move = _RoundMove(provider=provider, player=player, currency=currency, session_id=session_id,
+    """Debit a bet from the wallet to the provider's clearing account, once per transaction id, in an open game
+    session (a repeat of a bet already taken is answered as before, whatever became of its session)."""
+    _session_check(session=session, provider=provider, player=player)
+    move = _RoundMove(provider=provider, player=player, currency=currency, session=session,
                       transaction_id=transaction_id, round_id=round_id, amount=amount)  # fmt: skip
     fingerprint = move.fingerprint(WalletAction.BET)
     with transaction.atomic():
@@ -329,6 +365,7 @@ def wallet_bet_place(
             return _replay(existing, fingerprint, tombstone_error=BetRolledBack)
         if not player.is_active:
             raise PlayerBlocked("The player's account is blocked; bets are refused.")
+        _session_playable_check(session=session, provider=provider)
         wallet = wallet_get_or_create(user=player, currency=currency)
         # The ledger locks the wallet and refuses to take it below zero (422 insufficient_funds, all rolled back).
         ledger_txn = move.transfer(source=wallet, destination=_clearing(provider, currency), kind="wallet_bet")
@@ -346,13 +383,16 @@ def wallet_win_credit(
     provider: Provider,
     player: User,
     currency: str,
-    session_id: str,
+    session: GameSession,
     transaction_id: str,
     round_id: str,
     amount: int,
 ) -> WalletAnswer:
-    """Credit a win from the provider's clearing account to a round this player bet in, once per transaction id."""
-    move = _RoundMove(provider=provider, player=player, currency=currency, session_id=session_id,
+    """Credit a win from the provider's clearing account to a round this player bet in, once per transaction id.
+
+    The session may be closed or expired by now: a round that began in it can still end."""
+    _session_check(session=session, provider=provider, player=player)
+    move = _RoundMove(provider=provider, player=player, currency=currency, session=session,
                       transaction_id=transaction_id, round_id=round_id, amount=amount)  # fmt: skip
     fingerprint = move.fingerprint(WalletAction.WIN)
     with transaction.atomic():
@@ -383,7 +423,7 @@ def wallet_rollback_apply(
     provider: Provider,
     player: User,
     currency: str,
-    session_id: str,
+    session: GameSession,
     transaction_id: str | None,
     reference_transaction_id: str,
     round_id: str = "",
@@ -393,7 +433,10 @@ def wallet_rollback_apply(
 
     Some providers give a rollback no id of its own, or reuse the bet's id for it: its row is then kept under
     "rollback <bet id>" (a space never occurs in provider ids), so it neither collides with the bet it reverses
-    nor with any other id, and the answer echoes the id the provider sent (or the bet's)."""
+    nor with any other id, and the answer echoes the id the provider sent (or the bet's). The session may be closed
+    or expired: a bet taken in it can still be cancelled."""
+    _session_check(session=session, provider=provider, player=player)
+    session_id = str(session.pk)
     answer_id = transaction_id or reference_transaction_id
     row_id = answer_id if answer_id != reference_transaction_id else f"rollback {reference_transaction_id}"
     fingerprint = _fingerprint(

@@ -1,4 +1,5 @@
-"""Fixtures for the wallet callback tests: a provider with signing keys and a client that signs like a provider."""
+"""Fixtures for the wallet callback tests: a provider with signing keys, a client that signs like a provider, and
+real game sessions (the wallet refuses callbacks outside a session of the provider and the player)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,10 @@ import requests
 
 from casino.signing import sign_request
 from ledger.selectors import ledger_audit
-from providers.models import Provider
+from providers.adapters.rest_json.adapter import games_from
+from providers.models import Game, GameSession, Provider
+from providers.sandbox.catalogue import SANDBOX_GAMES
+from providers.services import games_upsert, session_open
 
 
 @dataclass
@@ -57,15 +61,37 @@ class WalletClient:
 
 
 @pytest.fixture
-def wallet_provider(transactional_db):
-    return Provider.objects.create(
+def wallet_provider(transactional_db, live_server, settings):
+    """Acme, whose games are played at the sandbox game provider served by the live server: the sandbox checks the
+    platform's calls against the sandbox key, so for these tests that key is Acme's."""
+    settings.SANDBOX_PROVIDER_KEY_ID = "acme-key"
+    settings.SANDBOX_PROVIDER_SECRET = "acme-current-secret"
+    provider = Provider.objects.create(
         code="acme",
         name="Acme Games",
-        base_url="http://127.0.0.1:9/",
+        base_url=live_server.url + "/sandbox/provider/",
         key_id="acme-key",
         secret="acme-current-secret",
         currencies=["EUR"],
     )
+    games_upsert(provider=provider, games=games_from({"games": SANDBOX_GAMES}))
+    return provider
+
+
+@pytest.fixture
+def acme_game(wallet_provider):
+    """An EUR game of Acme's (Fruit Fiesta)."""
+    return Game.objects.get(provider=wallet_provider, code="fruit-fiesta")
+
+
+@pytest.fixture
+def open_session(acme_game):
+    """Open a game session through the platform's session service (the provider is asked over HTTP)."""
+
+    def open_(player, game: Game | None = None) -> GameSession:
+        return session_open(player=player, game_id=(game or acme_game).pk)
+
+    return open_
 
 
 @pytest.fixture
@@ -89,12 +115,40 @@ def new_id(prefix: str = "tx") -> str:
     return f"{prefix}-{uuid.uuid4().hex[:12]}"
 
 
-def move(player, *, transaction_id: str, round_id: str, amount: str, currency: str = "EUR", session_id="s-1") -> dict:
+def move(
+    session: GameSession,
+    *,
+    transaction_id: str,
+    round_id: str,
+    amount: str,
+    currency: str = "EUR",
+    player=None,
+    session_id: str | None = None,
+) -> dict:
+    """A bet or win body in `session`, for its player (or `player`, naming the session by `session_id` if given)."""
     return {
-        "player_id": str(player.pk),
-        "session_id": session_id,
+        "player_id": str(player.pk if player is not None else session.player_id),
+        "session_id": session_id if session_id is not None else str(session.pk),
         "currency": currency,
         "transaction_id": transaction_id,
         "round_id": round_id,
         "amount": amount,
     }
+
+
+def rollback_body(session: GameSession, *, transaction_id: str | None, reference: str, **extra) -> dict:
+    body = {
+        "player_id": str(session.player_id),
+        "session_id": str(session.pk),
+        "currency": "EUR",
+        "transaction_id": transaction_id,
+        "reference_transaction_id": reference,
+        **extra,
+    }
+    if transaction_id is None:
+        del body["transaction_id"]
+    return body
+
+
+def balance_body(session: GameSession, **extra) -> dict:
+    return {"player_id": str(session.player_id), "session_id": str(session.pk), "currency": "EUR", **extra}

@@ -17,10 +17,10 @@ def staff_client(client, django_user_model):
     return client
 
 
-def play_rounds(wallet, player, rounds: int):
+def play_rounds(wallet, session, rounds: int):
     for i in range(rounds):
-        wallet.call("bet", move(player, transaction_id=f"b-{i}", round_id=f"r-{i}", amount="1.00"))
-        wallet.call("win", move(player, transaction_id=f"w-{i}", round_id=f"r-{i}", amount="2.00"))
+        wallet.call("bet", move(session, transaction_id=f"b-{i}", round_id=f"r-{i}", amount="1.00"))
+        wallet.call("win", move(session, transaction_id=f"w-{i}", round_id=f"r-{i}", amount="2.00"))
 
 
 def list_queries(staff_client, name: str) -> int:
@@ -31,19 +31,21 @@ def list_queries(staff_client, name: str) -> int:
 
 
 @pytest.mark.parametrize("name", ["walletcallback", "wallettransaction"])
-def test_list_pages_do_not_grow_with_rows(staff_client, wallet, make_player, fund, name):
+def test_list_pages_do_not_grow_with_rows(staff_client, wallet, make_player, fund, open_session, name):
     player = make_player()
     fund(player, 10_000)
-    play_rounds(wallet, player, 2)
+    session = open_session(player)
+    play_rounds(wallet, session, 2)
     few = list_queries(staff_client, name)
-    play_rounds(wallet, player, 8)
+    play_rounds(wallet, session, 8)
     assert list_queries(staff_client, name) == few
 
 
-def test_nothing_can_be_added_changed_or_deleted(staff_client, wallet, make_player, fund):
+def test_nothing_can_be_added_changed_or_deleted(staff_client, wallet, make_player, fund, open_session):
     player = make_player()
     fund(player, 1_000)
-    play_rounds(wallet, player, 1)
+    session = open_session(player)
+    play_rounds(wallet, session, 1)
     assert staff_client.get(reverse("admin:providers_wallettransaction_add")).status_code == 403
     assert staff_client.get(reverse("admin:providers_walletcallback_add")).status_code == 403
     search = staff_client.get(reverse("admin:providers_wallettransaction_changelist"), {"q": "b-0"})

@@ -29,38 +29,39 @@ def test_missing_fields_are_named(wallet, make_player):
 
 
 @pytest.mark.parametrize("amount", [10, "-1.00", "1,00", "abc", ""])
-def test_amount_must_be_a_positive_decimal_string(wallet, make_player, fund, amount):
+def test_amount_must_be_a_positive_decimal_string(wallet, make_player, fund, open_session, amount):
     player = make_player()
     fund(player, 1000)
-    response = wallet.call("bet", move(player, transaction_id=new_id(), round_id="r-1", amount=amount))
+    response = wallet.call("bet", move(open_session(player), transaction_id=new_id(), round_id="r-1", amount=amount))
     assert response.status_code == 400
     assert "amount" in response.json()["errors"]
 
 
-def test_too_many_decimals_is_400_never_rounded(wallet, make_player, fund):
+def test_too_many_decimals_is_400_never_rounded(wallet, make_player, fund, open_session):
     player = make_player()
     fund(player, 1000)
-    response = wallet.call("bet", move(player, transaction_id=new_id(), round_id="r-1", amount="1.005"))
+    response = wallet.call("bet", move(open_session(player), transaction_id=new_id(), round_id="r-1", amount="1.005"))
     assert response.status_code == 400
     assert response.json()["code"] == "validation_error"
     assert "amount" in response.json()["errors"]
     assert not WalletTransaction.objects.exists()
 
 
-def test_zero_bet_is_400(wallet, make_player, fund):
+def test_zero_bet_is_400(wallet, make_player, fund, open_session):
     player = make_player()
     fund(player, 1000)
-    response = wallet.call("bet", move(player, transaction_id=new_id(), round_id="r-1", amount="0.00"))
+    response = wallet.call("bet", move(open_session(player), transaction_id=new_id(), round_id="r-1", amount="0.00"))
     assert response.status_code == 400
 
 
-def test_wrong_currency_is_400_currency_mismatch(wallet, make_player, fund):
+def test_wrong_currency_is_400_currency_mismatch(wallet, make_player, fund, open_session):
     player = make_player(currency="EUR")
     fund(player, 1000)
-    response = wallet.call("bet", move(player, transaction_id=new_id(), round_id="r-1", amount="1.00", currency="USD"))
+    session = open_session(player)
+    response = wallet.call("bet", move(session, transaction_id=new_id(), round_id="r-1", amount="1.00", currency="USD"))
     assert response.status_code == 400
     assert response.json()["code"] == "currency_mismatch"
-    balance = wallet.call("balance", {"player_id": str(player.pk), "session_id": "s", "currency": "USD"})
+    balance = wallet.call("balance", {"player_id": str(player.pk), "session_id": str(session.pk), "currency": "USD"})
     assert balance.json()["code"] == "currency_mismatch"
 
 
