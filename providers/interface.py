@@ -82,6 +82,7 @@ class RoundState:
     provider_round_id: str = ""
     payout: int | None = None
     result_data: dict[str, Any] = field(default_factory=dict)
+    bet: int | None = None  # the stake the provider says was played, when its answer carries one
 
 
 class ProviderAdapter(ABC):

@@ -4,7 +4,8 @@ A fault applies to one operation (session, play, status, ack, games; "*" for all
 `count` calls. Modes: latency (answer late), error (answer 5xx, do nothing), timeout (do the work, then answer only
 after `delay`, past the platform's read timeout), drop (close the connection without answering, do nothing),
 win (play: force a win of `multiplier` times the stake, for demos and tests of payouts), garbage (answer 200 with a
-body that breaks the vendor's own schema, do nothing).
+body that breaks the vendor's own schema, do nothing), restake (status: report a stake one cent off the one played,
+as a confused provider would).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from casino.sandbox.faults import FaultSwitchboard
 
 OPERATIONS = ("session", "play", "status", "ack", "games")
-MODES = ("latency", "error", "timeout", "drop", "win", "garbage")
+MODES = ("latency", "error", "timeout", "drop", "win", "garbage", "restake")
 
 
 @dataclass(frozen=True)

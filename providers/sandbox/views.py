@@ -193,7 +193,10 @@ def round_status(request, payload, ref, *, fault):
     stored = cache.get(_ROUND.format(ref=ref))
     if stored is None:
         return JsonResponse({"roundRef": ref, "state": "UNKNOWN"})
-    return JsonResponse(_round_answer(stored) | {"acknowledged": stored["acknowledged"]})
+    answer = _round_answer(stored) | {"acknowledged": stored["acknowledged"]}
+    if fault is not None and fault.mode == "restake":
+        answer["stake"] = str(Decimal(answer["stake"]) + Decimal("0.01"))
+    return JsonResponse(answer)
 
 
 @require_http_methods(["POST"])

@@ -304,6 +304,12 @@ def round_resolve(*, round_id, swallow_errors: bool = False) -> Round:
             return round_obj
         raise
     if state.state == ProviderRoundState.SETTLED:
+        if state.bet is not None and state.bet != round_obj.bet:
+            # The provider settled a round at another stake than the one held: believe neither, keep the bet held
+            # and leave the round pending for staff (the admin's resolve action asks again).
+            logger.error("round %s: provider reports stake %s, the bet held is %s; left pending for staff",
+                         round_obj.id, state.bet, round_obj.bet)  # fmt: skip
+            return round_obj
         return round_settle(
             round_id=round_obj.id,
             payout=state.payout,

@@ -586,3 +586,25 @@ def test_a_played_round_whose_answer_is_lost_in_between_is_settled_not_released(
     assert round_obj.hold.status == HoldStatus.CAPTURED
     assert api.balance() == {"currency": "EUR", "balance": "19.00", "available": "19.00", "held": "0.00"}
     assert ledger_audit() == []
+
+
+def test_a_status_answer_at_another_stake_is_not_believed(sandbox, game, player_api):
+    import time
+
+    from providers.services import round_resolve
+
+    _short_timeouts(sandbox)
+    api = player_api(funds=1_000)
+    session = api.open_session(game)
+    fault_set(operation="play", mode="timeout", delay=0.8, count=1)  # played, answer too late: pending
+    fault_set(operation="status", mode="restake", count=2)  # the on-commit resolver and ours hear another stake
+    round_id = api.spin(game=game, session_id=session["session_id"], bet="2.00").json()["round_id"]
+    time.sleep(0.9)
+
+    round_obj = round_resolve(round_id=round_id)
+
+    assert round_obj.status == RoundStatus.PENDING and round_obj.hold.status == HoldStatus.ACTIVE
+    assert api.balance()["held"] == "2.00"
+    assert round_resolve(round_id=round_id).status == RoundStatus.SETTLED  # the provider answers straight again
+    assert api.balance()["held"] == "0.00"
+    assert ledger_audit() == []

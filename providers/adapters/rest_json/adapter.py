@@ -134,6 +134,7 @@ def round_state_from(payload, *, round_id: str, currency: str) -> RoundState:
         provider_round_id=payload["vendorRoundId"],
         payout=_amount(payload["win"], currency, field="win"),
         result_data=payload["outcome"],
+        bet=_amount(payload["stake"], currency, field="stake"),
     )
 
 
