@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Mapping
 from django.conf import settings
 from django.core.cache import cache
 
-from casino.errors import SignatureError
+from casino.errors import ApplicationError, SignatureError
 
 
 class StaleSignature(SignatureError):
@@ -77,14 +77,21 @@ def any_signature_matches(expected: Iterable[str], given: str) -> bool:
     return matched
 
 
-def check_timestamp(timestamp: str, *, tolerance: int | None = None, now: float | None = None) -> None:
+def check_timestamp(
+    timestamp: str,
+    *,
+    tolerance: int | None = None,
+    now: float | None = None,
+    stale: type[ApplicationError] = StaleSignature,
+) -> None:
+    """Refuse a timestamp outside the tolerance window with `stale` (callers whose contract answers 400 pass theirs)."""
     tolerance = settings.SIGNATURE_TOLERANCE_SECONDS if tolerance is None else tolerance
     try:
         ts = int(timestamp)
     except (TypeError, ValueError):
         raise InvalidSignature("Missing or malformed timestamp.") from None
     if abs((time.time() if now is None else now) - ts) > tolerance:
-        raise StaleSignature(f"The timestamp is more than {tolerance} s away from the server's clock.")
+        raise stale(f"The timestamp is more than {tolerance} s away from the server's clock.")
 
 
 def nonce_accept(scope: str, nonce: str, *, ttl: int | None = None) -> None:
