@@ -15,10 +15,10 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
 from django.utils import timezone
 
-from casino.metrics import LEDGER_TRANSACTIONS
+from core.metrics import LEDGER_TRANSACTIONS
+from core.money import currency_exponent
 from ledger.errors import AlreadyReversed, HoldNotActive, InsufficientFunds, LedgerKeyConflict
 from ledger.models import Account, AccountKind, Entry, Hold, HoldStatus, Transaction
-from ledger.money import currency_exponent
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 
-from ledger.money import to_major
+from core.money import to_major
 from payments.models import Gateway, Payment, PaymentAnomaly, PaymentStatus, PaymentStatusChange, WebhookDelivery
 from payments.registry import ADAPTERS
 from payments.services.transitions import payment_review_resolve

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from django.db.models import QuerySet
 
-from casino.errors import NotFound
+from core.errors import NotFound
 from providers.errors import GameNotFound
 from providers.models import Game, GameSession, Provider, Round, RoundStatus
 

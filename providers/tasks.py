@@ -11,7 +11,7 @@ from datetime import timedelta
 from celery import shared_task
 from django.utils import timezone
 
-from casino.outbound import PartnerError, PartnerRejected
+from core.outbound import PartnerError, PartnerRejected
 from providers.models import RoundStatus
 from providers.selectors import providers_enabled, rounds_pending_before
 from providers.services import catalog_sync, round_provider_acknowledge, round_resolve

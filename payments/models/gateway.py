@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django.db import models
 
-from casino.crypto import EncryptedTextField
+from core.crypto import EncryptedTextField
 
 __all__ = ["Gateway", "GatewayProtocol"]
 

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from casino.realtime import balance_updated
+from core.money import to_major
+from core.realtime import balance_updated
 from ledger.models import Account, AccountKind
-from ledger.money import to_major
 from ledger.services import hold_capture, hold_release, system_account_get_or_create, transfer, wallet_get_or_create
 from payments.models import Payment, PaymentAnomaly, PaymentKind, PaymentStatus, PaymentStatusChange
 

@@ -10,8 +10,8 @@ import uuid
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from casino.errors import ApplicationError
-from casino.metrics import INBOUND_MESSAGES
+from core.errors import ApplicationError
+from core.metrics import INBOUND_MESSAGES
 from payments.errors import (
     AmountMismatch,
     UnknownGateway,

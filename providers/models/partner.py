@@ -2,7 +2,7 @@
 
 from django.db import models
 
-from casino.crypto import EncryptedTextField
+from core.crypto import EncryptedTextField
 
 __all__ = ["Provider", "ProviderProtocol"]
 

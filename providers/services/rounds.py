@@ -16,11 +16,11 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from casino import realtime
-from casino.errors import IdempotencyKeyConflict, NotFound, ValidationFailed
-from casino.outbound import PartnerError, PartnerTimeout
+from core import realtime
+from core.errors import IdempotencyKeyConflict, NotFound, ValidationFailed
+from core.money import to_major
+from core.outbound import PartnerError, PartnerTimeout
 from ledger.models import Account, AccountKind, HoldStatus
-from ledger.money import to_major
 from ledger.services import (
     Posting,
     hold_capture,

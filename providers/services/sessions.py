@@ -8,8 +8,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from casino.errors import ValidationFailed
-from casino.outbound import PartnerError
+from core.errors import ValidationFailed
+from core.outbound import PartnerError
 from providers.errors import ProviderUnavailable
 from providers.interface import SessionOpenRequest
 from providers.models import GameSession, SessionStatus

@@ -12,8 +12,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from casino.errors import ApplicationError, ValidationFailed, problem_body
-from casino.signing import verify_request
+from core.errors import ApplicationError, ValidationFailed, problem_body
+from core.signing import verify_request
 from providers.models import WalletCallbackVerdict
 from providers.wallet.errors import UnknownAction, UnknownProvider
 from providers.wallet.schemas import ACTIONS, callback_body_parse

@@ -31,16 +31,16 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from casino import realtime
-from casino.errors import ValidationFailed
-from casino.metrics import INBOUND_MESSAGES
-from casino.models import User
+from core import realtime
+from core.errors import ValidationFailed
+from core.metrics import INBOUND_MESSAGES
+from core.money import MoneyError, to_major, to_minor
 from ledger.models import Account, AccountKind
 from ledger.models import Transaction as LedgerTransaction
-from ledger.money import MoneyError, to_major, to_minor
 from ledger.services import system_account_get_or_create, transaction_reverse, transfer, wallet_get_or_create
 from providers.models import (
     GameSession,
@@ -254,7 +254,7 @@ def _settle_row(row_filter: dict, *, response: dict, **fields) -> None:
     WalletTransaction.objects.filter(**row_filter).update(response=response, **fields)
 
 
-def _push_balance(*, player: User, wallet: Account, currency: str) -> None:
+def _push_balance(*, player: AbstractBaseUser, wallet: Account, currency: str) -> None:
     realtime.balance_updated(
         user_id=player.pk,
         balance=to_major(wallet.balance, currency),
@@ -263,7 +263,7 @@ def _push_balance(*, player: User, wallet: Account, currency: str) -> None:
     )
 
 
-def wallet_balance_get(*, player: User, currency: str) -> WalletAnswer:
+def wallet_balance_get(*, player: AbstractBaseUser, currency: str) -> WalletAnswer:
     wallet = wallet_get_or_create(user=player, currency=currency)
     return WalletAnswer(body=_answer(wallet=wallet, currency=currency, transaction_id=None))
 
@@ -272,7 +272,7 @@ def _clearing(provider: Provider, currency: str) -> Account:
     return system_account_get_or_create(kind=AccountKind.PROVIDER_CLEARING, partner=provider.code, currency=currency)
 
 
-def _session_check(*, session: GameSession, provider: Provider, player: User) -> None:
+def _session_check(*, session: GameSession, provider: Provider, player: AbstractBaseUser) -> None:
     """The session must be this provider's and this player's (wallet_callback_handle only finds such sessions; a
     direct caller of the services is held to the same rule)."""
     if session.provider_id != provider.pk or session.player_id != player.pk:
@@ -299,7 +299,7 @@ class _RoundMove:
     """A bet or a win: the steps they share (fingerprint, claim of the row, ledger move) in one place."""
 
     provider: Provider
-    player: User
+    player: AbstractBaseUser
     currency: str
     session: GameSession
     transaction_id: str
@@ -346,7 +346,7 @@ class _RoundMove:
 def wallet_bet_place(
     *,
     provider: Provider,
-    player: User,
+    player: AbstractBaseUser,
     currency: str,
     session: GameSession,
     transaction_id: str,
@@ -381,7 +381,7 @@ def wallet_bet_place(
 def wallet_win_credit(
     *,
     provider: Provider,
-    player: User,
+    player: AbstractBaseUser,
     currency: str,
     session: GameSession,
     transaction_id: str,
@@ -421,7 +421,7 @@ def wallet_win_credit(
 def wallet_rollback_apply(
     *,
     provider: Provider,
-    player: User,
+    player: AbstractBaseUser,
     currency: str,
     session: GameSession,
     transaction_id: str | None,
@@ -509,7 +509,7 @@ def _rollback_target(
     *,
     provider: Provider,
     reference_transaction_id: str,
-    player: User,
+    player: AbstractBaseUser,
     currency: str,
     session_id: str,
     round_id: str,
@@ -547,7 +547,7 @@ def _rollback_target(
         )
 
 
-def _rollback_check(*, target: WalletTransaction, player: User, round_id: str, amount: int | None) -> None:
+def _rollback_check(*, target: WalletTransaction, player: AbstractBaseUser, round_id: str, amount: int | None) -> None:
     if target.player_id != player.pk:
         raise TransactionConflict(f"Transaction {target.transaction_id!r} belongs to another player.")
     if target.action != WalletAction.BET:

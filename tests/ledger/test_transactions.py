@@ -3,9 +3,9 @@
 import pytest
 from django.db import DatabaseError, connection, transaction
 
+from core.money import MoneyError
 from ledger.errors import AlreadyReversed, InsufficientFunds, LedgerKeyConflict
 from ledger.models import Account, AccountKind, Entry, ImmutableError, Transaction
-from ledger.money import MoneyError
 from ledger.selectors import ledger_audit
 from ledger.services import (
     Posting,

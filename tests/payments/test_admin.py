@@ -15,7 +15,7 @@ from tests.payments.conftest import post_order, wallet_of
 
 @pytest.fixture
 def seeded(db, settings):
-    from payments.sandbox.seed import seed
+    from sandbox.gateway.seed import seed
 
     settings.SITE_URL = "http://127.0.0.1:9"
     seed()

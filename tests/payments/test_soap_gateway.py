@@ -6,12 +6,13 @@ from datetime import timedelta
 import pytest
 from django.core.handlers.wsgi import WSGIHandler
 
-from casino.soap import TlsMaterial, soap_service
+from core.soap import TlsMaterial, soap_service
 from ledger.models import HoldStatus
 from payments.adapters.soap_xml.adapter import WSDL_PATH, XSD_PATH
-from payments.models import Gateway, Payment, PaymentStatus, SandboxGatewayPayment
+from payments.models import Gateway, Payment, PaymentStatus
 from payments.registry import adapter_for
 from payments.services.polling import payments_poll_pending
+from sandbox.models import SandboxGatewayPayment
 from tests.payments.conftest import clearing_of, post_order, wallet_of
 from tests.support.tls import make_pki, tls_wsgi_server
 
@@ -29,7 +30,7 @@ def soap_site(pki):
 
 @pytest.fixture
 def soap_gateway(transactional_db, soap_site, pki) -> Gateway:
-    from payments.sandbox_soap.seed import seed
+    from sandbox.gateway_soap.seed import seed
 
     seed()
     gateway = Gateway.objects.get(code="sandbox_soap")

@@ -4,7 +4,8 @@ import pytest
 from celery.exceptions import Retry
 
 from ledger.models import HoldStatus
-from payments.models import Payment, PaymentStatus, SandboxGatewayPayment
+from payments.models import Payment, PaymentStatus
+from sandbox.models import SandboxGatewayPayment
 from tests.payments.conftest import (
     clearing_of,
     created_withdrawal,
@@ -141,7 +142,7 @@ def test_concurrent_withdrawals_cannot_overdraw(gateway, make_player, fund, audi
 
     from django.db import connection
 
-    from casino.errors import InsufficientFunds
+    from core.errors import InsufficientFunds
     from payments.services.orders import withdrawal_create
 
     player = _verified_player(make_player, fund, minor=10_000)

@@ -62,7 +62,7 @@ def test_changelists_do_not_grow_with_rows(
 
 def test_staff_can_resolve_pending_rounds_from_the_admin(sandbox, game, player_api, staff_client):
     from providers.models import Round, RoundStatus
-    from providers.sandbox.faults import fault_set
+    from sandbox.provider.faults import fault_set
 
     type(sandbox).objects.filter(pk=sandbox.pk).update(read_timeout=0.3)
     api = player_api()
@@ -82,8 +82,8 @@ def test_staff_can_resolve_pending_rounds_from_the_admin(sandbox, game, player_a
 
 def test_pending_round_sweep_sends_a_resolver(sandbox, game, player_api):
     from providers.models import Round, RoundStatus
-    from providers.sandbox.faults import fault_set
     from providers.tasks import resolve_pending_rounds
+    from sandbox.provider.faults import fault_set
 
     type(sandbox).objects.filter(pk=sandbox.pk).update(read_timeout=0.3)
     api = player_api()

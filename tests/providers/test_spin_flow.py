@@ -8,7 +8,7 @@ from ledger.models import AccountKind, HoldStatus
 from ledger.selectors import ledger_audit, wallet_for
 from ledger.services import system_account_get_or_create
 from providers.models import Round, RoundStatus
-from providers.sandbox.faults import fault_set
+from sandbox.provider.faults import fault_set
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -246,7 +246,7 @@ def test_invalid_provider_payload_leaves_the_round_pending_until_the_provider_sa
 
 def test_session_expired_at_the_provider_closes_it_with_409(sandbox, game, player_api):
     from providers.models import GameSession, SessionStatus
-    from providers.sandbox.views import session_expire
+    from sandbox.provider.views import session_expire
 
     api = player_api(funds=1_000)
     session = api.open_session(game)
@@ -284,7 +284,7 @@ def _short_timeouts(provider, read_timeout=0.3):
 
 
 def test_provider_timeout_leaves_the_round_pending_then_the_task_settles_it(sandbox, game, player_api):
-    from casino.outbound import breaker_reset
+    from core.outbound import breaker_reset
     from providers.tasks import round_resolve_task
 
     _short_timeouts(sandbox)
@@ -302,7 +302,7 @@ def test_provider_timeout_leaves_the_round_pending_then_the_task_settles_it(sand
     assert api.balance() == {"currency": "EUR", "balance": "100.00", "available": "96.00", "held": "4.00"}
     assert ledger_audit() == []
 
-    from providers.sandbox.faults import faults_clear
+    from sandbox.provider.faults import faults_clear
 
     faults_clear()
     breaker_reset()  # the failed status polls opened it; staff close it after a fix
@@ -358,7 +358,7 @@ def test_dropped_connection_before_the_play_voids_the_round(sandbox, game, playe
 
 
 def test_ack_is_idempotent_and_tells_the_provider(sandbox, game, player_api, celery_retries_inline):
-    from providers.sandbox.views import round_ack_state
+    from sandbox.provider.views import round_ack_state
 
     api = player_api()
     session = api.open_session(game)

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import jsonschema
 
-from casino.outbound import OutboundClient, PartnerRejected, PartnerUnavailable
-from casino.signing import any_signature_matches, check_timestamp, hmac_hex
-from ledger.money import MoneyError, to_major, to_minor
+from core.money import MoneyError, to_major, to_minor
+from core.outbound import OutboundClient, PartnerRejected, PartnerUnavailable
+from core.signing import any_signature_matches, check_timestamp, hmac_hex
 from payments.errors import ValidationFailed, WebhookInvalidSignature, WebhookStaleSignature
 from payments.interface import (
     EventType,

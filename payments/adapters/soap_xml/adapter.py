@@ -11,10 +11,10 @@ from pathlib import Path
 
 from zeep.helpers import serialize_object
 
-from casino.outbound import OutboundClient, PartnerRejected, PartnerUnavailable
-from casino.soap import soap_call, soap_service
-from casino.tls import TlsMaterial
-from ledger.money import to_major
+from core.money import to_major
+from core.outbound import OutboundClient, PartnerRejected, PartnerUnavailable
+from core.soap import soap_call, soap_service
+from core.tls import TlsMaterial
 from payments.interface import GatewayAcceptance, GatewayAdapter, GatewayStatus, PaymentOrder
 
 WSDL_PATH = Path(__file__).parent / "wsdl" / "gateway.wsdl"

@@ -1,6 +1,6 @@
 """REST/JSON provider adapter: translates the vendor's JSON (camelCase, decimal-string stakes, UPPER states) to
 and from the platform's dataclasses, validates every message both ways against `schemas/`, and sends through
-`casino.outbound.OutboundClient` (pooled session, contract HMAC signature, circuit breaker, latency histogram).
+`core.outbound.OutboundClient` (pooled session, contract HMAC signature, circuit breaker, latency histogram).
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from django.utils import timezone
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError as SchemaError
 
-from casino.outbound import OutboundClient, PartnerRejected
-from casino.tls import TlsMaterial
-from ledger.money import MoneyError, to_major, to_minor
+from core.money import MoneyError, to_major, to_minor
+from core.outbound import OutboundClient, PartnerRejected
+from core.tls import TlsMaterial
 from providers.interface import (
     GameInfo,
     PlayRequest,

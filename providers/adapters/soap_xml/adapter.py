@@ -1,6 +1,6 @@
 """SOAP/XML game provider adapter: zeep over the bundled WSDL/XSD (wsdl/), every message validated against the XSD
 both ways, mutual TLS from the Provider row, the contract's HMAC headers on every call, and the platform's
-breaker, metrics and error classes through casino.soap.soap_call.
+breaker, metrics and error classes through core.soap.soap_call.
 
 Errors: a SOAP fault with a Client code is PartnerRejected, a Server fault or HTTP 5xx or a TLS/connection failure
 PartnerUnavailable, a read timeout PartnerTimeout; a message that fails the XSD or the adapter's own checks (another
@@ -19,11 +19,11 @@ from urllib.parse import urlsplit
 import requests.auth
 from django.utils import timezone
 
-from casino.outbound import OutboundClient, PartnerRejected
-from casino.signing import sign_request
-from casino.soap import SchemaViolation, soap_call, soap_service
-from casino.tls import TlsMaterial
-from ledger.money import MoneyError, to_major, to_minor
+from core.money import MoneyError, to_major, to_minor
+from core.outbound import OutboundClient, PartnerRejected
+from core.signing import sign_request
+from core.soap import SchemaViolation, soap_call, soap_service
+from core.tls import TlsMaterial
 from providers.interface import (
     GameInfo,
     PlayRequest,

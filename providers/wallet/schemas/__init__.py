@@ -9,7 +9,7 @@ from pathlib import Path
 
 from jsonschema import Draft202012Validator
 
-from casino.errors import ValidationFailed
+from core.errors import ValidationFailed
 
 SCHEMA_DIR = Path(__file__).resolve().parent
 ACTIONS = ("balance", "bet", "win", "rollback")

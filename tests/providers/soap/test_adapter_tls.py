@@ -5,8 +5,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from casino.metrics import PROVIDER_REQUEST_DURATION
-from casino.outbound import PartnerRejected, PartnerTimeout, PartnerUnavailable
+from core.metrics import PROVIDER_REQUEST_DURATION
+from core.outbound import PartnerRejected, PartnerTimeout, PartnerUnavailable
 from providers.adapters.soap_xml.adapter import SoapXmlAdapter
 from providers.interface import (
     PlayRequest,
@@ -16,7 +16,7 @@ from providers.interface import (
     SessionOpened,
     SessionOpenRequest,
 )
-from providers.sandbox_soap.faults import FAULT_STAKE, soap_fault_set, soap_faults_clear
+from sandbox.provider_soap.faults import FAULT_STAKE, soap_fault_set, soap_faults_clear
 from tests.support.tls import make_pki
 
 
