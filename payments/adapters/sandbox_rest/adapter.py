@@ -13,7 +13,7 @@ from pathlib import Path
 import jsonschema
 
 from core.money import MoneyError, to_major, to_minor
-from core.outbound import OutboundClient, PartnerRejected, PartnerUnavailable
+from core.outbound import PartnerRejected, PartnerUnavailable
 from core.signing import any_signature_matches, check_timestamp, hmac_hex
 from payments.errors import ValidationFailed, WebhookInvalidSignature, WebhookStaleSignature
 from payments.interface import (
@@ -57,16 +57,6 @@ def _header(headers: Mapping[str, str], name: str) -> str:
 
 
 class SandboxRestAdapter(GatewayAdapter):
-    def _client(self) -> OutboundClient:
-        return OutboundClient(
-            name=f"gateway:{self.gateway.code}",
-            base_url=self.gateway.base_url,
-            key_id=self.gateway.api_key_id,
-            secret=self.gateway.api_secret,
-            connect_timeout=self.gateway.connect_timeout,
-            read_timeout=self.gateway.read_timeout,
-        )
-
     def _believed(self, answer) -> dict:
         errors = _schema_errors("payment", answer)
         if errors:
@@ -81,7 +71,7 @@ class SandboxRestAdapter(GatewayAdapter):
 
     def _create(self, path: str, operation: str, order: PaymentOrder) -> GatewayAcceptance:
         answer = self._believed(
-            self._client().request(
+            self.gateway.outbound_client().request(
                 "POST",
                 path,
                 operation=operation,
@@ -116,7 +106,7 @@ class SandboxRestAdapter(GatewayAdapter):
         else:  # by our reference: the gateway's answer to the submission never arrived
             path = f"api/{'payouts' if kind == 'withdrawal' else 'payments'}/by-merchant-reference/{payment_id}"
         try:
-            answer = self._believed(self._client().request("GET", path, operation="fetch_status"))
+            answer = self._believed(self.gateway.outbound_client().request("GET", path, operation="fetch_status"))
         except PartnerRejected as exc:
             if not reference and exc.status == 404:
                 raise GatewayPaymentUnknown(

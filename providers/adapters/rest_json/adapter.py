@@ -16,8 +16,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError as SchemaError
 
 from core.money import MoneyError, to_major, to_minor
-from core.outbound import OutboundClient, PartnerRejected
-from core.tls import TlsMaterial
+from core.outbound import PartnerRejected
 from providers.interface import (
     GameInfo,
     PlayRequest,
@@ -175,17 +174,8 @@ def games_from(payload) -> list[GameInfo]:
 class RestJsonAdapter(ProviderAdapter):
     def __init__(self, provider):
         super().__init__(provider)
-        self.client = OutboundClient(
-            name=provider.code,
-            base_url=provider.base_url,
-            key_id=provider.key_id,
-            secret=provider.secret,
-            connect_timeout=provider.connect_timeout,
-            read_timeout=provider.read_timeout,
-            **TlsMaterial.of(
-                provider
-            ).requests_options(),  # mutual TLS when staff configured a client certificate or a private CA
-        )
+        # Signed, pooled, with the row's timeouts and mutual TLS when staff configured a certificate or private CA.
+        self.client = provider.outbound_client()
 
     def open_session(self, request: SessionOpenRequest) -> SessionOpened:
         body = session_request_body(request)
