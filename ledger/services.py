@@ -15,8 +15,9 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
 from django.utils import timezone
 
+from core import realtime
 from core.metrics import LEDGER_TRANSACTIONS
-from core.money import currency_exponent
+from core.money import currency_exponent, to_major
 from ledger.errors import AlreadyReversed, HoldNotActive, InsufficientFunds, LedgerKeyConflict
 from ledger.models import Account, AccountKind, Entry, Hold, HoldStatus, Transaction
 
@@ -568,3 +569,15 @@ def holds_expire_due(*, now: datetime | None = None, limit: int = 500) -> int:
             continue
         expired += released.status == HoldStatus.EXPIRED
     return expired
+
+
+def wallet_balance_push(*, wallet: Account) -> None:
+    """Tell the wallet owner's open sockets its balance and available amount once the surrounding transaction
+    commits (never for money that rolled back). The one home of the balance.updated message: every service that
+    changes a player's wallet calls it with the wallet as it stands after the move (re-read after the ledger call)."""
+    realtime.balance_updated(
+        user_id=wallet.owner_id,
+        balance=to_major(wallet.balance, wallet.currency),
+        available=to_major(wallet.available, wallet.currency),
+        currency=wallet.currency,
+    )

@@ -15,9 +15,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.money import to_major
-from core.realtime import balance_updated
 from ledger.models import Account, AccountKind
-from ledger.services import hold_capture, hold_release, system_account_get_or_create, transfer, wallet_get_or_create
+from ledger.selectors import wallet_for
+from ledger.services import (
+    hold_capture,
+    hold_release,
+    system_account_get_or_create,
+    transfer,
+    wallet_balance_push,
+    wallet_get_or_create,
+)
 from payments.models import Payment, PaymentAnomaly, PaymentKind, PaymentStatus, PaymentStatusChange
 
 logger = logging.getLogger(__name__)
@@ -121,14 +128,9 @@ def _money_on_failure(payment: Payment) -> None:
 
 def payment_balance_push(payment: Payment) -> None:
     """Tell the player's open sockets about the new balance once the money commits."""
-    wallet = Account.objects.filter(owner=payment.player_id, currency=payment.currency, kind="player_wallet").first()
+    wallet = wallet_for(user=payment.player_id, currency=payment.currency)
     if wallet is not None:
-        balance_updated(
-            user_id=payment.player_id,
-            balance=to_major(wallet.balance, wallet.currency),
-            available=to_major(wallet.available, wallet.currency),
-            currency=wallet.currency,
-        )
+        wallet_balance_push(wallet=wallet)
 
 
 def payment_anomaly_record(

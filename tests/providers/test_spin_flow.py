@@ -205,6 +205,30 @@ def test_provider_5xx_releases_the_hold_and_a_retry_with_the_same_key_plays_once
     assert ledger_audit() == []
 
 
+@pytest.mark.parametrize("disabled", ["game", "provider"])
+def test_a_failed_spin_retried_after_staff_disabled_its_game_is_refused(sandbox, game, player_api, disabled):
+    from providers.models import Game, Provider
+
+    api = player_api(funds=10_000)
+    session = api.open_session(game)
+    fault_set(operation="play", mode="error", status=502, count=1)
+    failed = api.spin(game=game, session_id=session["session_id"], bet="3.00", key="retry-me")
+    assert failed.status_code == 503
+    if disabled == "game":
+        Game.objects.filter(pk=game.pk).update(enabled=False)
+    else:
+        Provider.objects.filter(pk=sandbox.pk).update(enabled=False)
+
+    retried = api.spin(game=game, session_id=session["session_id"], bet="3.00", key="retry-me")
+
+    # The retry is a new play of the round: it must pass the same rule as a first spin, not a laxer copy of it.
+    assert retried.status_code == 409 and retried.json()["code"] == "session_closed"
+    round_obj = Round.objects.get(pk=failed.json()["round_id"])
+    assert (round_obj.status, round_obj.attempt) == (RoundStatus.FAILED, 1)
+    assert api.balance() == {"currency": "EUR", "balance": "100.00", "available": "100.00", "held": "0.00"}
+    assert ledger_audit() == []
+
+
 def test_after_a_503_the_same_key_with_another_bet_is_a_conflict(sandbox, game, player_api):
     api = player_api(funds=10_000)
     session = api.open_session(game)
