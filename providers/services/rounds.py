@@ -42,7 +42,8 @@ logger = logging.getLogger(__name__)
 
 def _on_commit_task(task_name: str, round_id) -> None:
     """Send a task once the round's state is committed (a worker must see what this transaction wrote). Robust: a
-    broker hiccup is logged, never turned into an error after the money moved (the periodic sweep catches up)."""
+    broker hiccup is logged, never turned into an error after the money moved. A lost resolve task is caught up by
+    the pending-rounds sweep; a lost provider ACK is not re-sent today (no sweep covers acknowledgements yet)."""
     from providers import tasks
 
     task = getattr(tasks, task_name)
