@@ -1,9 +1,9 @@
-"""Staff admin for people and stored idempotent requests."""
+"""Staff admin for people: users and player profiles."""
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
-from casino.models import IdempotencyRecord, PlayerProfile, User
+from casino.models import PlayerProfile, User
 
 
 class PlayerProfileInline(admin.StackedInline):
@@ -24,17 +24,3 @@ class PlayerProfileAdmin(admin.ModelAdmin):
     list_filter = ("kyc_status", "country", "currency")
     search_fields = ("user__username", "user__email")
     list_select_related = ("user",)
-
-
-@admin.register(IdempotencyRecord)
-class IdempotencyRecordAdmin(admin.ModelAdmin):
-    list_display = ("scope", "key", "status", "response_status", "created_at")
-    list_filter = ("status", "response_status")
-    search_fields = ("scope", "key")
-    readonly_fields = [f.name for f in IdempotencyRecord._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

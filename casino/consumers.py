@@ -1,5 +1,5 @@
 """The player's WebSocket (/ws/player/): authenticated with the JWT access token, it forwards the pushes of
-`casino.realtime` (balance.updated, round.settled) to the connected client as JSON."""
+`core.realtime` (balance.updated, round.settled) to the connected client as JSON."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import AccessToken
 
-from casino.realtime import player_group
+from core.realtime import player_group
 
 CLOSE_UNAUTHENTICATED = 4401
 BEARER_SUBPROTOCOL = "bearer"

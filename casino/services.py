@@ -12,9 +12,9 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from casino.errors import ApplicationError, ValidationFailed
 from casino.models import KycStatus, PlayerProfile
-from ledger.money import CURRENCY_EXPONENTS
+from core.errors import ApplicationError, ValidationFailed
+from core.money import CURRENCY_EXPONENTS
 from ledger.services import wallet_get_or_create
 
 

@@ -5,12 +5,12 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from casino import health
+from core import health
 
-handler400 = "casino.errors.handler400"
-handler403 = "casino.errors.handler403"
-handler404 = "casino.errors.handler404"
-handler500 = "casino.errors.handler500"
+handler400 = "core.errors.handler400"
+handler403 = "core.errors.handler403"
+handler404 = "core.errors.handler404"
+handler500 = "core.errors.handler500"
 
 urlpatterns = [
     path("health", health.HealthApi.as_view(), name="health"),
@@ -20,16 +20,12 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("casino.api_urls")),
+    path("api/v1/", include("providers.urls")),
     path("api/v1/payments/", include("payments.urls")),
-    path("api/v1/providers/", include("providers.urls")),
+    path("api/v1/providers/", include("providers.wallet.urls")),
     path("webhooks/payments/", include("payments.webhook_urls")),
 ]
 
 if settings.SANDBOX_MODE:
     # The bundled sandbox partners run for real over HTTP in their own URL spaces, only in sandbox mode.
-    urlpatterns += [
-        path("sandbox/provider/", include("providers.sandbox.urls")),
-        path("sandbox/soap-provider/", include("providers.sandbox_soap.urls")),
-        path("sandbox/gateway/", include("payments.sandbox.urls")),
-        path("sandbox/soap-gateway/", include("payments.sandbox_soap.urls")),
-    ]
+    urlpatterns += [path("sandbox/", include("sandbox.urls"))]

@@ -2,9 +2,9 @@
 
 from django.contrib import admin
 
-from casino.admin_mixins import ReadOnlyAdmin
+from core.admin_mixins import ReadOnlyAdmin
+from core.money import to_major
 from ledger.models import Account, Entry, Hold, Transaction
-from ledger.money import to_major
 
 
 class EntryInline(admin.TabularInline):

@@ -1,6 +1,6 @@
 """Ledger errors; all belong to the platform's ApplicationError family so the API renders them as problem+json."""
 
-from casino.errors import Conflict, IdempotencyKeyConflict, InsufficientFunds
+from core.errors import Conflict, IdempotencyKeyConflict, InsufficientFunds
 
 __all__ = ["AlreadyReversed", "HoldNotActive", "InsufficientFunds", "LedgerKeyConflict"]
 

@@ -13,10 +13,10 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from casino.apis.common import DecimalStringField
-from casino.errors import NotFound
-from casino.idempotency import idempotent
-from ledger.money import to_major
+from core.api import DecimalStringField
+from core.errors import NotFound
+from core.idempotency import idempotent
+from core.money import to_major
 from payments.selectors import gateways_enabled, payment_for_player
 from payments.services.orders import deposit_create, withdrawal_create
 

@@ -3,7 +3,7 @@
 Webhook signature problems are 400 here (the contract's webhook section), unlike the 401 of wallet callbacks.
 """
 
-from casino.errors import ApplicationError, ServiceUnavailable, ValidationFailed
+from core.errors import ApplicationError, ServiceUnavailable, ValidationFailed
 
 __all__ = [
     "AmountMismatch",

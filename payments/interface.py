@@ -2,7 +2,7 @@
 
 Amounts are integers of minor units. Adapters translate and sign; they never touch the ledger. Whatever comes back
 from a gateway is validated by the adapter (JSON Schema, XSD) before it is returned as one of these dataclasses.
-Errors: casino.outbound's PartnerUnavailable / PartnerTimeout / PartnerRejected for calls, and payments.errors'
+Errors: core.outbound's PartnerUnavailable / PartnerTimeout / PartnerRejected for calls, and payments.errors'
 WebhookInvalidSignature / WebhookStaleSignature / ValidationFailed for webhooks.
 """
 
@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from casino.outbound import PartnerRejected, PartnerUnavailable
-from ledger.money import MoneyError, to_minor
+from core.money import MoneyError, to_minor
+from core.outbound import PartnerRejected, PartnerUnavailable
 
 
 class GatewayPaymentUnknown(PartnerRejected):

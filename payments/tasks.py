@@ -7,8 +7,7 @@ from celery import shared_task
 from django.conf import settings
 from django.core.cache import cache
 
-from casino.outbound import PartnerUnavailable
-from payments.sandbox.tasks import sandbox_webhook_send  # noqa: F401  (registers the sandbox's task with workers)
+from core.outbound import PartnerUnavailable
 from payments.services.orders import payout_submit as payout_submit_service
 from payments.services.polling import payments_poll_pending
 

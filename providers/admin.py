@@ -9,13 +9,13 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 
-from casino.admin_mixins import ReadOnlyAdmin
-from casino.outbound import PartnerError
-from ledger.money import to_major
+from core.admin_mixins import ReadOnlyAdmin
+from core.money import to_major
+from core.outbound import PartnerError
 from providers.models import Game, GameSession, Provider, Round, RoundStatus
 from providers.services import games_cache_invalidate, round_resolve
 
-SECRET_FIELDS = ("secret", "previous_secret", "api_credentials", "tls_client_cert", "tls_client_key")
+SECRET_FIELDS = ("secret", "previous_secret", "credentials", "tls_client_cert", "tls_client_key")
 
 
 class ProviderForm(forms.ModelForm):

@@ -1,6 +1,6 @@
 """Game-play errors with the contract's fixed codes; the API's exception handler renders them as problem+json."""
 
-from casino.errors import ApplicationError, Conflict, NotFound, ServiceUnavailable
+from core.errors import ApplicationError, Conflict, NotFound, ServiceUnavailable
 
 
 class GameNotFound(NotFound):

@@ -2,7 +2,7 @@
 
 Amounts are integers of minor units with an ISO 4217 currency; whatever a vendor uses on the wire (decimal strings,
 cents, its own field names) is translated by its adapter. Adapters translate and sign; they never touch the ledger.
-Errors: `casino.outbound.PartnerUnavailable` (did not happen, retry), `PartnerTimeout` (outcome unknown),
+Errors: `core.outbound.PartnerUnavailable` (did not happen, retry), `PartnerTimeout` (outcome unknown),
 `PartnerRejected` (4xx, do not retry), and `ProviderPayloadInvalid` below (an answer that fails validation).
 """
 
@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from casino.outbound import PartnerRejected, PartnerUnavailable
+from core.outbound import PartnerRejected, PartnerUnavailable
 
 
 class ProviderPayloadInvalid(PartnerUnavailable):

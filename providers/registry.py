@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.utils.module_loading import import_string
 
-from casino.errors import ServiceUnavailable
+from core.errors import ServiceUnavailable
 from providers.interface import ProviderAdapter
 from providers.models import Provider, ProviderProtocol
 

@@ -1,9 +1,14 @@
-"""Provider-facing endpoints under /api/v1/providers/: seamless wallet callbacks."""
+"""Player game play under /api/v1 (games, sessions, spin, rounds)."""
 
 from django.urls import path
 
-from providers.wallet.apis import WalletCallbackApi
+from providers.apis.games import GamesApi
+from providers.apis.play import RoundAckApi, RoundDetailApi, SessionCreateApi, SpinApi
 
 urlpatterns = [
-    path("<str:provider_code>/wallet/<str:action>/", WalletCallbackApi.as_view(), name="wallet-callback"),
+    path("games", GamesApi.as_view(), name="games"),
+    path("sessions", SessionCreateApi.as_view(), name="sessions"),
+    path("spin", SpinApi.as_view(), name="spin"),
+    path("rounds/<uuid:round_id>", RoundDetailApi.as_view(), name="round-detail"),
+    path("rounds/<uuid:round_id>/ack", RoundAckApi.as_view(), name="round-ack"),
 ]

@@ -8,8 +8,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from casino.apis.common import problem
 from casino.services import player_register, player_token_obtain, player_token_refresh
+from core.api import problem
 
 
 class RegisterApi(APIView):

@@ -9,10 +9,10 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from casino.apis.common import NOT_AUTHENTICATED, IsPlayer
-from casino.errors import ValidationFailed
+from core.api import NOT_AUTHENTICATED, IsPlayer
+from core.errors import ValidationFailed
+from core.money import to_major
 from ledger.models import Entry
-from ledger.money import to_major
 from ledger.selectors import account_entries, wallet_for
 
 

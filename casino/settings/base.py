@@ -21,15 +21,19 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "django_celery_results",
     "channels",
-    "casino",
+    "core",
     "ledger",
     "providers",
     "payments",
+    "casino",
 ]
+if SANDBOX_MODE:
+    # The fake partners exist only in sandbox mode: their models, tasks, commands and URLs.
+    INSTALLED_APPS.append("sandbox")
 
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
-    "casino.middleware.RequestIdMiddleware",
+    "core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -119,7 +123,7 @@ LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "casino.middleware.RequestIdLogFilter"}},
+    "filters": {"request_id": {"()": "core.middleware.RequestIdLogFilter"}},
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
         "json": {

@@ -17,7 +17,7 @@ CELERY_TIMEZONE = "UTC"
 # Apps add their own entries here (reconciliation, polling), all in one place.
 CELERY_BEAT_SCHEDULE = {
     "ledger-expire-holds": {"task": "ledger.expire_holds", "schedule": 60.0},
-    "casino-purge-idempotency-records": {"task": "casino.purge_idempotency_records", "schedule": 3600.0},
+    "core-purge-idempotency-records": {"task": "core.purge_idempotency_records", "schedule": 3600.0},
     "providers-sync-catalogues": {"task": "providers.sync_catalogues", "schedule": 3600.0},
     "providers-resolve-pending-rounds": {"task": "providers.resolve_pending_rounds", "schedule": 300.0},
     "payments-poll-pending": {"task": "payments.poll_pending", "schedule": 60.0},
@@ -33,5 +33,7 @@ else:
         "data_folder_in": str(CELERY_FILESYSTEM_DIR / "queue"),
         "data_folder_out": str(CELERY_FILESYSTEM_DIR / "queue"),
         "processed_folder": str(CELERY_FILESYSTEM_DIR / "processed"),
+        # Exchange tables (broadcast, e.g. worker control); kombu's default is ./control at the working directory.
+        "control_folder": str(CELERY_FILESYSTEM_DIR / "control"),
         "store_processed": False,
     }

@@ -24,7 +24,7 @@ PROVIDER_RETRY_AFTER_SECONDS = env.int("PROVIDER_RETRY_AFTER_SECONDS", default=5
 
 # Payments: the KYC adapter consulted before a withdrawal, how long a payment may stay pending before the poller
 # asks its gateway, and the key the platform signs its calls to the bundled REST sandbox gateway with.
-PAYMENTS_KYC_ADAPTER = env.str("PAYMENTS_KYC_ADAPTER", default="payments.kyc.sandbox.ProfileKycAdapter")
+PAYMENTS_KYC_ADAPTER = env.str("PAYMENTS_KYC_ADAPTER", default="payments.kyc.profile.ProfileKycAdapter")
 PAYMENTS_POLL_AFTER_SECONDS = env.int("PAYMENTS_POLL_AFTER_SECONDS", default=300)
 PAYMENTS_SUBMIT_MAX_RETRIES = env.int("PAYMENTS_SUBMIT_MAX_RETRIES", default=8)
 # How long one payout submission may hold its claim (longer than its gateway calls can take; a crashed worker's

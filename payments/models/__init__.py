@@ -1,7 +1,6 @@
 """Payments models, split by sub-domain: gateways (what staff configure), payments (the state machine), webhooks
-(raw deliveries, processed-event markers, anomalies for staff) and the bundled sandbox gateways' own state."""
+(raw deliveries, processed-event markers, anomalies for staff)."""
 
 from .gateway import *  # noqa: F403
 from .payment import *  # noqa: F403
-from .sandbox import *  # noqa: F403
 from .webhook import *  # noqa: F403

@@ -19,8 +19,8 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from casino.outbound import PartnerRejected, PartnerUnavailable
-from ledger.money import MoneyError, currency_exponent, to_major, to_minor
+from core.money import MoneyError, currency_exponent, to_major, to_minor
+from core.outbound import PartnerRejected, PartnerUnavailable
 from ledger.services import hold_reserve, wallet_get_or_create
 from payments.errors import GatewayUnavailable, KycRequired, PaymentDeclined, ValidationFailed
 from payments.interface import (

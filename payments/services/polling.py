@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from casino.outbound import PartnerError
+from core.outbound import PartnerError
 from payments.interface import GatewayOutcome
 from payments.models import Payment, PaymentKind, PaymentStatus
 from payments.registry import adapter_for

@@ -2,8 +2,8 @@
 
 from django.contrib import admin
 
-from casino.admin_mixins import ReadOnlyAdmin
-from ledger.money import to_major
+from core.admin_mixins import ReadOnlyAdmin
+from core.money import to_major
 from providers.models import WalletCallback, WalletTransaction
 
 

@@ -1,11 +1,11 @@
-"""Errors of the seamless-wallet callbacks, each with a stable `code` (problem+json through casino.errors).
+"""Errors of the seamless-wallet callbacks, each with a stable `code` (problem+json through core.errors).
 
-The contract fixes invalid_signature, stale_signature, replayed_request (casino.signing), insufficient_funds
+The contract fixes invalid_signature, stale_signature, replayed_request (core.signing), insufficient_funds
 (ledger) and session_closed (providers.errors.SessionClosed, re-exported here: a bet on a closed or expired session);
 the codes below are this project's additions for the other ways a callback can be refused.
 """
 
-from casino.errors import ApplicationError, Conflict, NotFound, ValidationFailed
+from core.errors import ApplicationError, Conflict, NotFound, ValidationFailed
 from providers.errors import SessionClosed
 
 

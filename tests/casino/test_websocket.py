@@ -6,8 +6,8 @@ from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 
 from casino.asgi import application
-from casino.realtime import player_group
 from casino.services import player_token_obtain
+from core.realtime import player_group
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -9,7 +9,7 @@ import pytest
 import requests
 from rest_framework.test import APIClient
 
-from casino.outbound import breaker_reset
+from core.outbound import breaker_reset
 from ledger.models import AccountKind
 from ledger.selectors import ledger_audit
 from ledger.services import system_account_get_or_create, wallet_get_or_create
@@ -31,7 +31,7 @@ def site(live_server, settings):
 
 @pytest.fixture
 def gateway(site) -> Gateway:
-    from payments.sandbox.seed import seed
+    from sandbox.gateway.seed import seed
 
     seed()
     return Gateway.objects.get(code="sandbox")
@@ -87,7 +87,7 @@ def clearing_of(code="sandbox", currency="EUR"):
 
 def gateway_calls(operation: str, outcome: str | None = None, code: str = "sandbox") -> int:
     """How many calls the platform made to a gateway (from the outbound latency histogram of this process)."""
-    from casino.metrics import PROVIDER_REQUEST_DURATION
+    from core.metrics import PROVIDER_REQUEST_DURATION
 
     total = 0.0
     for metric in PROVIDER_REQUEST_DURATION.collect():

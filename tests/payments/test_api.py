@@ -26,7 +26,7 @@ from tests.payments.conftest import post_order
 )
 @pytest.mark.parametrize("kind", ["deposits", "withdrawals"])
 def test_refused_orders(db, settings, make_player, api, kind, order, field):
-    from payments.sandbox.seed import seed
+    from sandbox.gateway.seed import seed
 
     settings.SITE_URL = "http://127.0.0.1:9"  # the gateway must not be called at all
     seed()
@@ -42,7 +42,7 @@ def test_refused_orders(db, settings, make_player, api, kind, order, field):
 
 def test_maximum_amount(db, settings, make_player, api):
     from payments.models import Gateway
-    from payments.sandbox.seed import seed
+    from sandbox.gateway.seed import seed
 
     seed()
     Gateway.objects.filter(code="sandbox").update(max_amount="100")

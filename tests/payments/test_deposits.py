@@ -2,7 +2,8 @@
 
 import requests
 
-from payments.models import Payment, PaymentStatus, SandboxGatewayPayment, WebhookDelivery
+from payments.models import Payment, PaymentStatus, WebhookDelivery
+from sandbox.models import SandboxGatewayPayment
 from tests.payments.conftest import clearing_of, post_order, sandbox_complete, wallet_of
 
 

@@ -1,11 +1,11 @@
-"""Money that moves through a payment is pushed to the player's sockets (casino.realtime) once it commits."""
+"""Money that moves through a payment is pushed to the player's sockets (core.realtime) once it commits."""
 
 import asyncio
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
-from casino.realtime import player_group
+from core.realtime import player_group
 from tests.payments.conftest import post_order, sandbox_complete
 
 

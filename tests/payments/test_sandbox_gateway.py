@@ -4,8 +4,9 @@ import pytest
 import requests
 from celery.exceptions import Retry
 
-from payments.models import Payment, PaymentStatus, SandboxGatewayPayment
-from payments.sandbox.tasks import sandbox_webhook_send
+from payments.models import Payment, PaymentStatus
+from sandbox.gateway.tasks import sandbox_webhook_send
+from sandbox.models import SandboxGatewayPayment
 from tests.payments.conftest import post_order, sandbox_complete, wallet_of
 
 
@@ -40,7 +41,7 @@ def test_sandbox_retries_a_webhook_the_platform_did_not_take(gateway, make_playe
 
 
 def test_webhooks_for_a_polling_only_gateway_are_refused(gateway, site):
-    from payments.sandbox_soap.seed import seed
+    from sandbox.gateway_soap.seed import seed
 
     seed()
     response = requests.post(f"{site}/webhooks/payments/sandbox_soap/", data=b"{}", timeout=10)

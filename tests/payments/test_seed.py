@@ -7,7 +7,7 @@ from payments.models import Gateway
 
 def test_sandbox_seed_creates_both_gateways(db, settings, tmp_path, monkeypatch):
     settings.SITE_URL = "http://127.0.0.1:8123"
-    monkeypatch.setattr("casino.management.commands.sandbox_seed.VAR_DIR", tmp_path)
+    monkeypatch.setattr("sandbox.management.commands.sandbox_seed.VAR_DIR", tmp_path)
     call_command("sandbox_seed")
     call_command("sandbox_seed")
     rest, soap = Gateway.objects.get(code="sandbox"), Gateway.objects.get(code="sandbox_soap")

@@ -6,12 +6,12 @@ from datetime import timedelta
 import pytest
 from django.core.handlers.wsgi import WSGIHandler
 
-from casino.soap import TlsMaterial, soap_service
 from ledger.models import HoldStatus
 from payments.adapters.soap_xml.adapter import WSDL_PATH, XSD_PATH
-from payments.models import Gateway, Payment, PaymentStatus, SandboxGatewayPayment
+from payments.models import Gateway, Payment, PaymentStatus
 from payments.registry import adapter_for
 from payments.services.polling import payments_poll_pending
+from sandbox.models import SandboxGatewayPayment
 from tests.payments.conftest import clearing_of, post_order, wallet_of
 from tests.support.tls import make_pki, tls_wsgi_server
 
@@ -29,7 +29,7 @@ def soap_site(pki):
 
 @pytest.fixture
 def soap_gateway(transactional_db, soap_site, pki) -> Gateway:
-    from payments.sandbox_soap.seed import seed
+    from sandbox.gateway_soap.seed import seed
 
     seed()
     gateway = Gateway.objects.get(code="sandbox_soap")
@@ -43,8 +43,7 @@ def soap_gateway(transactional_db, soap_site, pki) -> Gateway:
 
 def _complete(gateway: Gateway, reference: str, outcome: str, **extra):
     """The sandbox-only CompletePayment operation, called like any other SOAP operation (with the client cert)."""
-    tls = TlsMaterial(gateway.tls_client_cert, gateway.tls_client_key, gateway.tls_ca_cert)
-    service = soap_service(wsdl_path=WSDL_PATH, xsd_path=XSD_PATH, endpoint=gateway.base_url, tls=tls)
+    service = gateway.soap_service(wsdl_path=WSDL_PATH, xsd_path=XSD_PATH)
     return service.CompletePayment(Reference=reference, Outcome=outcome, **extra)
 
 

@@ -7,11 +7,11 @@ import uuid
 import pytest
 from rest_framework.test import APIClient
 
-from casino.outbound import breaker_reset
 from casino.services import player_token_obtain
+from core.outbound import breaker_reset
 from providers.models import Game
-from providers.sandbox.faults import faults_clear
-from providers.sandbox.seed import sandbox_provider_seed
+from sandbox.provider.faults import faults_clear
+from sandbox.provider.seed import sandbox_provider_seed
 
 _keys = itertools.count()
 

@@ -22,7 +22,7 @@ def test_provider_secrets_are_write_only(sandbox, staff_client, settings):
     form = {
         "code": "sandbox", "name": "Sandbox Games", "protocol": "rest_json", "adapter": "rest_json",
         "base_url": sandbox.base_url, "enabled": "on", "key_id": sandbox.key_id, "secret": "", "previous_secret": "",
-        "api_credentials": "", "tls_client_cert": "", "tls_client_key": "", "tls_ca_cert": "",
+        "credentials": "", "tls_client_cert": "", "tls_client_key": "", "tls_ca_cert": "",
         "connect_timeout": 3, "read_timeout": 5, "currencies": '["EUR", "USD"]',
     }  # fmt: skip
     assert staff_client.post(f"/admin/providers/provider/{sandbox.pk}/change/", form).status_code == 302
@@ -62,7 +62,7 @@ def test_changelists_do_not_grow_with_rows(
 
 def test_staff_can_resolve_pending_rounds_from_the_admin(sandbox, game, player_api, staff_client):
     from providers.models import Round, RoundStatus
-    from providers.sandbox.faults import fault_set
+    from sandbox.provider.faults import fault_set
 
     type(sandbox).objects.filter(pk=sandbox.pk).update(read_timeout=0.3)
     api = player_api()
@@ -82,8 +82,8 @@ def test_staff_can_resolve_pending_rounds_from_the_admin(sandbox, game, player_a
 
 def test_pending_round_sweep_sends_a_resolver(sandbox, game, player_api):
     from providers.models import Round, RoundStatus
-    from providers.sandbox.faults import fault_set
     from providers.tasks import resolve_pending_rounds
+    from sandbox.provider.faults import fault_set
 
     type(sandbox).objects.filter(pk=sandbox.pk).update(read_timeout=0.3)
     api = player_api()

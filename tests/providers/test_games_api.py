@@ -4,7 +4,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from providers.models import Game
-from providers.sandbox.seed import sandbox_provider_seed
+from sandbox.provider.seed import sandbox_provider_seed
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the cache version is bumped on commit
 
@@ -99,8 +99,8 @@ def test_catalogue_sync_task_restores_the_providers_catalogue(sandbox):
 
 
 def test_catalogue_sync_survives_a_provider_outage(sandbox):
-    from providers.sandbox.faults import fault_set
     from providers.tasks import sync_catalogues
+    from sandbox.provider.faults import fault_set
 
     fault_set(operation="games", mode="error", count=1)
     assert "error" in sync_catalogues.delay().get()["sandbox"]

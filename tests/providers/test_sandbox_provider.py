@@ -3,10 +3,11 @@
 import pytest
 import requests
 
-from casino.signing import sign_request
+from core.signing import sign_request
 from providers.interface import PlayRequest, SessionOpenRequest
 from providers.registry import adapter_for
-from providers.sandbox.engine import spin
+from sandbox.provider.engine import spin
+from tests.support.raises import raises_exactly
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -56,9 +57,9 @@ def test_control_endpoint_switches_faults(sandbox, live_server):
     url = f"{live_server.url}/sandbox/provider/_control/faults"
     response = requests.post(url, json={"operation": "games", "mode": "error", "status": 500, "count": 1}, timeout=5)
     assert response.json()["faults"][0]["mode"] == "error"
-    from casino.outbound import PartnerUnavailable
+    from core.outbound import PartnerUnavailable
 
-    with pytest.raises(PartnerUnavailable):
+    with raises_exactly(PartnerUnavailable):
         adapter_for(sandbox).list_games()
     assert len(adapter_for(sandbox).list_games()) == 5  # only the next call failed
     assert requests.delete(url, timeout=5).json() == {"faults": []}

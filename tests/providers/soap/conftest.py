@@ -6,7 +6,7 @@ import pytest
 from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler
 
-from casino.outbound import breaker_reset
+from core.outbound import breaker_reset
 from providers.models import Provider, ProviderProtocol
 from tests.support.tls import make_pki, tls_wsgi_server
 

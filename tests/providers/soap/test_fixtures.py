@@ -9,8 +9,8 @@ import pytest
 import requests
 from lxml import etree
 
-from casino.outbound import PartnerRejected, breaker_reset
-from casino.soap import SOAP_ENV_NS
+from core.outbound import PartnerRejected, breaker_reset
+from core.soap import SOAP_ENV_NS
 from providers.adapters.soap_xml.adapter import XSD_PATH, SoapXmlAdapter
 from providers.interface import (
     GameInfo,

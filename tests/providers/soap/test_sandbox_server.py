@@ -4,7 +4,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from casino.signing import sign_request
+from core.signing import sign_request
 
 PATH = "/sandbox/soap-provider/"
 LIST_GAMES = (

@@ -4,7 +4,7 @@ from django.conf import settings
 
 from providers.adapters.soap_xml.adapter import SoapXmlAdapter
 from providers.models import Provider, ProviderProtocol
-from providers.sandbox_soap.seed import seed, soap_sandbox_games, soap_sandbox_provider_seed
+from sandbox.provider_soap.seed import seed, soap_sandbox_games, soap_sandbox_provider_seed
 
 
 def test_seed_creates_the_soap_sandbox_provider_once(db):

@@ -10,12 +10,12 @@ from dataclasses import dataclass
 import pytest
 import requests
 
-from casino.signing import sign_request
+from core.signing import sign_request
 from ledger.selectors import ledger_audit
 from providers.adapters.rest_json.adapter import games_from
 from providers.models import Game, GameSession, Provider
-from providers.sandbox.catalogue import SANDBOX_GAMES
 from providers.services import games_upsert, session_open
+from sandbox.provider.catalogue import SANDBOX_GAMES
 
 
 @dataclass

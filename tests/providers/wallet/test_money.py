@@ -223,7 +223,7 @@ def test_money_moves_push_the_balance(wallet, player, session, settings):
     from asgiref.sync import async_to_sync
     from channels.layers import get_channel_layer
 
-    from casino.realtime import player_group
+    from core.realtime import player_group
 
     layer = get_channel_layer()
     channel = async_to_sync(layer.new_channel)()

@@ -10,7 +10,7 @@ from django.core.management.base import CommandError
 from ledger.selectors import ledger_audit
 from ledger.services import wallet_get_or_create
 from providers.models import GameSession, SessionStatus, WalletCallback, WalletTransaction, WalletTransactionStatus
-from providers.sandbox.seamless import SeamlessRoundFailed, sandbox_seamless_round, sandbox_seamless_session_open
+from sandbox.provider.seamless import SeamlessRoundFailed, sandbox_seamless_round, sandbox_seamless_session_open
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -138,7 +138,7 @@ def test_management_command_needs_a_session_for_a_player_it_does_not_know(live_s
 
 
 def test_an_unreachable_platform_is_reported_after_retries(sandbox_provider, player):
-    from casino.outbound import breaker_reset
+    from core.outbound import breaker_reset
 
     breaker_reset()
     with pytest.raises(SeamlessRoundFailed) as failure:

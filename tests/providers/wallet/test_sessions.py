@@ -20,8 +20,8 @@ from providers.models import (
     WalletCallbackVerdict,
     WalletTransaction,
 )
-from providers.sandbox.catalogue import SANDBOX_GAMES
 from providers.services import games_upsert
+from sandbox.provider.catalogue import SANDBOX_GAMES
 from tests.providers.wallet.conftest import balance_body, move, rollback_body
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("audited")]

@@ -53,7 +53,7 @@ def test_missing_signature_headers_are_401_invalid_signature(wallet, body_for):
 def test_body_changed_after_signing_is_refused(wallet, make_player, body_for):
     import requests
 
-    from casino.signing import sign_request
+    from core.signing import sign_request
 
     player = make_player()
     signed = sign_request(

@@ -1,1 +1,0 @@
-"""Helpers shared by the bundled sandbox partners (enabled only in sandbox mode)."""

@@ -1,1 +1,0 @@
-"""Sandbox partner: payments/sandbox (enabled only in sandbox mode)."""

@@ -1,1 +1,0 @@
-"""Sandbox partner: payments/sandbox_soap (enabled only in sandbox mode)."""

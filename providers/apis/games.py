@@ -1,0 +1,88 @@
+"""The game lobby: GET /games, served from the shared cache with an ETag (304 on If-None-Match).
+
+The cached copy is keyed by the catalogue's version number, which `providers.services.games_cache_invalidate`
+bumps whenever staff or the catalogue sync change a game or a provider, so no stale copy is ever served again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from django.conf import settings
+from django.core.cache import cache
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.money import to_major
+from providers.models import Game
+from providers.selectors import games_catalogue
+from providers.services import games_cache_version
+
+# Browsers and CDNs may store the list but must revalidate (a cheap 304) so a disabled game disappears at once.
+CACHE_CONTROL = "public, no-cache"
+
+
+class GameSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    name = serializers.CharField()
+    provider = serializers.CharField(source="provider.code")
+    category = serializers.CharField()
+    min_bet = serializers.SerializerMethodField()
+    max_bet = serializers.SerializerMethodField()
+    currency = serializers.CharField()
+    available = serializers.BooleanField(source="enabled")
+
+    def get_min_bet(self, game: Game) -> str:
+        return to_major(game.min_bet, game.currency)
+
+    def get_max_bet(self, game: Game) -> str:
+        return to_major(game.max_bet, game.currency)
+
+
+class GameListSerializer(serializers.Serializer):
+    results = GameSerializer(many=True)
+
+
+def _catalogue_representation() -> tuple[dict, str]:
+    """The rendered list and its ETag, from the shared cache or built once per catalogue version."""
+    key = f"games:catalogue:v{games_cache_version()}"
+    cached = cache.get(key)
+    if cached is None:
+        body = GameListSerializer({"results": list(games_catalogue())}).data
+        body = json.loads(json.dumps(body))  # plain dicts and lists, as they come back from the cache
+        etag = '"' + hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:32] + '"'
+        cached = {"body": body, "etag": etag}
+        cache.set(key, cached, timeout=settings.GAMES_CACHE_SECONDS)
+    return cached["body"], cached["etag"]
+
+
+def _etag_matches(header: str, etag: str) -> bool:
+    if header.strip() == "*":
+        return True
+    return any(tag.strip().removeprefix("W/") == etag for tag in header.split(","))
+
+
+class GamesApi(APIView):
+    """The lobby is public: the same cached list for everyone (the frontend shows games of the player's currency)."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="games_list",
+        responses={200: GameListSerializer, 304: OpenApiResponse(description="Not modified (If-None-Match)")},
+        tags=["games"],
+    )
+    def get(self, request):
+        body, etag = _catalogue_representation()
+        if _etag_matches(request.headers.get("If-None-Match", ""), etag):
+            response = Response(status=304)
+        else:
+            response = Response(body)
+        response["ETag"] = etag
+        response["Cache-Control"] = CACHE_CONTROL
+        return response

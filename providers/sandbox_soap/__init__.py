@@ -1,1 +1,0 @@
-"""Sandbox partner: providers/sandbox_soap (enabled only in sandbox mode)."""

@@ -1,0 +1,1 @@
+"""The REST sandbox gateway: checkout, payouts, signed webhooks, playing a payment vendor."""

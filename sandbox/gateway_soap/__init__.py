@@ -1,0 +1,1 @@
+"""The SOAP sandbox gateway (mutual TLS, WSDL/XSD), playing a banking vendor."""

@@ -1,0 +1,99 @@
+"""The SOAP sandbox gateway (sandbox mode only): CreateDeposit, CreatePayout, GetPaymentStatus, and the sandbox-only
+CompletePayment, served by sandbox.soap.soap_view against the bundled XSD. In tests it runs behind a TLS
+server that requires the platform's client certificate; for demos it answers plain HTTP."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.urls import reverse
+from lxml import etree
+
+from core.money import MoneyError, to_major, to_minor
+from payments.adapters.soap_xml.adapter import XSD_PATH
+from sandbox.gateway.services import (
+    SandboxNotFound,
+    SandboxRefusal,
+    sandbox_payment_complete,
+    sandbox_payment_create,
+    sandbox_payment_get,
+)
+from sandbox.models import SandboxGatewayPayment
+from sandbox.soap import SoapFault, soap_view
+
+NS = "urn:casino:soap-gateway:v1"
+
+
+def _text(element, name: str) -> str | None:
+    child = element.find(f"{{{NS}}}{name}")
+    return None if child is None else (child.text or "")
+
+
+def _state(tag: str, payment: SandboxGatewayPayment) -> etree._Element:
+    answer = etree.Element(f"{{{NS}}}{tag}", nsmap={None: NS})
+    settled = payment.status != SandboxGatewayPayment.Status.PENDING
+    currency = payment.settled_currency if settled else payment.currency
+    amount = payment.settled_amount if settled else payment.amount
+    for name, value in (
+        ("Reference", payment.reference),
+        ("MerchantReference", payment.merchant_reference),
+        ("Status", payment.status),
+        ("Amount", to_major(amount, currency)),
+        ("Currency", currency),
+    ):
+        etree.SubElement(answer, f"{{{NS}}}{name}").text = value
+    if payment.kind == "deposit":
+        checkout = settings.SITE_URL.rstrip("/") + reverse("sandbox-gateway-checkout", args=[payment.reference])
+        etree.SubElement(answer, f"{{{NS}}}RedirectUrl").text = checkout
+    return answer
+
+
+def _create(kind: str, tag: str):
+    def handler(request: etree._Element) -> etree._Element:
+        currency = _text(request, "Currency")
+        try:
+            payment = sandbox_payment_create(
+                channel=SandboxGatewayPayment.Channel.SOAP,
+                kind=kind,
+                merchant_reference=_text(request, "MerchantReference"),
+                amount=to_minor(_text(request, "Amount"), currency),
+                currency=currency,
+            )
+        except MoneyError as exc:
+            raise SoapFault(f"invalid amount: {exc}") from None
+        except SandboxRefusal as exc:
+            raise SoapFault(str(exc), detail="declined") from None
+        return _state(tag, payment)
+
+    return handler
+
+
+def _status(request: etree._Element) -> etree._Element:
+    try:
+        return _state("GetPaymentStatusResponse", sandbox_payment_get(reference=_text(request, "Reference")))
+    except SandboxNotFound:
+        raise SoapFault("no such payment") from None
+
+
+def _complete(request: etree._Element) -> etree._Element:
+    reference = _text(request, "Reference")
+    amount, currency = _text(request, "Amount"), _text(request, "Currency")
+    try:
+        payment = sandbox_payment_get(reference=reference)
+        minor = to_minor(amount, currency or payment.currency) if amount is not None else None
+        payment = sandbox_payment_complete(
+            reference=reference, outcome=_text(request, "Outcome"), amount=minor, currency=currency
+        )
+    except (SandboxNotFound, SandboxRefusal, MoneyError) as exc:
+        raise SoapFault(str(exc) or "no such payment") from None
+    return _state("CompletePaymentResponse", payment)
+
+
+gateway_view = soap_view(
+    xsd_path=XSD_PATH,
+    handlers={
+        "CreateDepositRequest": _create("deposit", "CreateDepositResponse"),
+        "CreatePayoutRequest": _create("payout", "CreatePayoutResponse"),
+        "GetPaymentStatusRequest": _status,
+        "CompletePaymentRequest": _complete,
+    },
+)

@@ -1,0 +1,1 @@
+"""The SOAP sandbox game provider (mutual TLS, WSDL/XSD, HMAC)."""
