@@ -13,7 +13,7 @@ import yaml
 from celery import Celery
 from celery.bin.celery import celery as celery_cli
 from daphne.cli import CommandLineInterface
-from django.core.management import get_commands
+from django.core.management import get_commands, load_command_class
 from django.urls import Resolver404, resolve
 
 from core.health import HealthApi, ReadyApi
@@ -26,7 +26,7 @@ DOCKERFILE = ROOT / "Dockerfile"
 IMAGE_VARIABLES = {"DJANGO_SETTINGS_MODULE", "PATH", "PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE"}
 # What a production process cannot start without (settings demand them or fall back to the embedded mode).
 REQUIRED_IN_PRODUCTION = {"DATABASE_URL", "REDIS_URL", "DJANGO_SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "ALLOWED_HOSTS"}
-APP_SERVICES = ("migrate", "web", "worker", "beat")
+APP_SERVICES = ("migrate", "web", "worker", "beat", "wallet-grpc")
 
 
 def _yaml_documents(path: Path) -> list[dict]:
@@ -90,7 +90,8 @@ def test_every_file_is_valid_yaml_and_every_object_names_its_kind():
     for doc in objects:
         assert {"apiVersion", "kind", "metadata"} <= doc.keys(), doc
         assert doc["metadata"].get("name"), doc
-    assert set(_compose()["services"]) == {"postgres", "redis", "migrate", "web", "worker", "beat", "gateway"}
+    services = {"postgres", "redis", "migrate", "web", "worker", "beat", "gateway", "wallet-grpc"}
+    assert set(_compose()["services"]) == services
 
 
 def test_kustomization_lists_files_that_exist_and_every_image_used():
@@ -107,7 +108,7 @@ def test_kustomization_lists_files_that_exist_and_every_image_used():
 
 def test_the_workloads_the_issue_asks_for_exist():
     deployments = _by_name("Deployment")
-    assert {"casino-web", "casino-worker", "casino-beat", "casino-gateway"} <= set(deployments)
+    assert {"casino-web", "casino-worker", "casino-beat", "casino-gateway", "casino-wallet-grpc"} <= set(deployments)
     assert "casino-migrate" in _by_name("Job")
     assert deployments["casino-beat"]["spec"]["replicas"] == 1
     assert deployments["casino-beat"]["spec"]["strategy"]["type"] == "Recreate"
@@ -227,7 +228,10 @@ def _check_command(argv: list[str]) -> None:
     argv = _expand(argv)
     program, args = argv[0], argv[1:]
     if program == "python" and args[0] == "manage.py":
-        assert args[1] in get_commands(), f"manage.py has no command {args[1]!r}"
+        commands = get_commands()
+        assert args[1] in commands, f"manage.py has no command {args[1]!r}"
+        # The command's own parser takes the options given (it raises CommandError on an unknown one).
+        load_command_class(commands[args[1]], args[1]).create_parser("manage.py", args[1]).parse_args(args[2:])
     elif program == "celery":
         assert args[:2] == ["-A", "casino"]
         assert isinstance(importlib.import_module("casino.celery").app, Celery)
