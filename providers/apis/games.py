@@ -91,7 +91,7 @@ class GamesApi(APIView):
 
 class GamesVersionApi(APIView):
     """The catalogue's version, also in the X-Catalogue-Version header: the gateway asks it (and caches the answer
-    for a second) to key its shared copy of GET /games, so a staff change is served at once without a purge."""
+    for a second) to key its shared copy of GET /games, so a staff change is served within two seconds, no purge."""
 
     authentication_classes = []
     permission_classes = [AllowAny]

@@ -132,7 +132,7 @@ def _games(answer) -> dict[str, bool]:
     return {game["name"]: game["available"] for game in json.loads(answer.body)["results"]}
 
 
-def test_games_come_from_the_gateways_copy_and_a_staff_change_is_served_within_a_second(gateway, django_user_model):
+def test_games_come_from_the_gateways_copy_and_a_staff_change_is_served_within_two_seconds(gateway, django_user_model):
     sandbox_provider_seed(site_url="http://127.0.0.1:9")
     player = {"source": "127.0.0.6"}
 
@@ -157,8 +157,14 @@ def test_games_come_from_the_gateways_copy_and_a_staff_change_is_served_within_a
     changed = admin.post("/admin/providers/game/", {"action": "disable_games", "_selected_action": [fruit_fiesta.pk]})
     assert changed.status_code == 302
 
-    time.sleep(1.2)  # the gateway asks the catalogue version at most once a second
+    # The gateway keeps the version it was told for NGINX_CATALOGUE_VERSION_TTL (1 s, counted in whole seconds by
+    # NGINX, so under 2 s); until then it may answer the old copy, then the new version misses the cache.
+    changed_at = time.monotonic()
     fresh = gateway.request("/api/v1/games", **player)
+    while fresh.headers["X-Cache-Status"] == "HIT" and time.monotonic() - changed_at < 3:
+        assert _games(fresh)["Fruit Fiesta"] is True  # a stale copy is the old one, whole
+        time.sleep(0.25)  # under the test's rate limit of 5 a second
+        fresh = gateway.request("/api/v1/games", **player)
     again = gateway.request("/api/v1/games", **player)
 
     assert fresh.headers["X-Cache-Status"] == "MISS" and _games(fresh)["Fruit Fiesta"] is False
