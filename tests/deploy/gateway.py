@@ -99,13 +99,24 @@ class Gateway:
         return context
 
     def request(self, path: str, *, source: str = "127.0.0.1", headers: dict | None = None, method: str = "GET"):
+        """One request on a connection of its own, from the loopback address `source`."""
+        with self.keep_alive(source=source) as send:
+            return send(path, headers=headers, method=method)
+
+    @contextmanager
+    def keep_alive(self, *, source: str = "127.0.0.1"):
+        """Requests on one kept-alive connection (no handshake each): yields a function path -> Answer."""
         connection = http.client.HTTPSConnection(
             "127.0.0.1", self.port, context=self.client_context(), source_address=(source, 0), timeout=10
         )
-        try:
+
+        def send(path: str, *, headers: dict | None = None, method: str = "GET") -> Answer:
             connection.request(method, path, headers=headers or {})
             response = connection.getresponse()
             return Answer(response.status, response.headers, response.read())
+
+        try:
+            yield send
         finally:
             connection.close()
 
