@@ -13,7 +13,7 @@ REDIS_TEST_DB_BASE ?= 1
 TEST_ENV := DJANGO_SETTINGS_MODULE=casino.settings.test DATABASE_URL=$(TEST_PG)/$(DB_NAME) \
 	DATABASE_TEST_TEMPLATE=$(DB_NAME)_test_template REDIS_URL=$(TEST_REDIS) REDIS_TEST_DB_BASE=$(REDIS_TEST_DB_BASE)
 
-.PHONY: install run test lint format services bench clean
+.PHONY: install run test lint format services bench clean grpc
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ services:
 test: install lint services
 	bin/test-template "$(TEST_PG)" "$(DB_NAME)_test_template"
 	$(TEST_ENV) $(VENV)/bin/pytest -n auto --dist loadgroup $(PYTEST_ARGS)
+
+# The internal gRPC wallet's Python code, generated from its .proto and checked in (regenerate after editing it).
+grpc: install
+	$(PY) -m grpc_tools.protoc -I . --python_out=. --pyi_out=. --grpc_python_out=. providers/grpc/wallet.proto
 
 bench: install services
 	DATABASE_URL=$(TEST_PG)/casino_bench $(PY) bench/ledger.py

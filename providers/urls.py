@@ -2,11 +2,12 @@
 
 from django.urls import path
 
-from providers.apis.games import GamesApi
+from providers.apis.games import GamesApi, GamesVersionApi
 from providers.apis.play import RoundAckApi, RoundDetailApi, SessionCreateApi, SpinApi
 
 urlpatterns = [
     path("games", GamesApi.as_view(), name="games"),
+    path("games/version", GamesVersionApi.as_view(), name="games-version"),
     path("sessions", SessionCreateApi.as_view(), name="sessions"),
     path("spin", SpinApi.as_view(), name="spin"),
     path("rounds/<uuid:round_id>", RoundDetailApi.as_view(), name="round-detail"),

@@ -36,3 +36,12 @@ SANDBOX_GATEWAY_SECRET = env.str("SANDBOX_GATEWAY_SECRET", default="sandbox-gate
 # of the existing payout, and answer a payout only this many seconds after taking it (a caller's read timeout).
 SANDBOX_GATEWAY_REFUSE_DUPLICATE_PAYOUTS = env.bool("SANDBOX_GATEWAY_REFUSE_DUPLICATE_PAYOUTS", default=False)
 SANDBOX_GATEWAY_PAYOUT_ANSWER_DELAY = env.float("SANDBOX_GATEWAY_PAYOUT_ANSWER_DELAY", default=0.0)
+
+# The internal gRPC wallet (`manage.py wallet_grpc_serve`): where it listens, its thread pool, and its mutual-TLS
+# material as PEM files (its certificate and key, and the CA whose client certificates it accepts).
+WALLET_GRPC_BIND = env.str("WALLET_GRPC_BIND", default="127.0.0.1:50051")
+WALLET_GRPC_WORKERS = env.int("WALLET_GRPC_WORKERS", default=8)
+WALLET_GRPC_TLS_CERT = env.str("WALLET_GRPC_TLS_CERT", default="")
+WALLET_GRPC_TLS_KEY = env.str("WALLET_GRPC_TLS_KEY", default="")
+WALLET_GRPC_CLIENT_CA = env.str("WALLET_GRPC_CLIENT_CA", default="")
+WALLET_GRPC_STOP_GRACE_SECONDS = env.float("WALLET_GRPC_STOP_GRACE_SECONDS", default=10.0)

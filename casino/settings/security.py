@@ -29,6 +29,9 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # Countries (ISO 3166 alpha-2) where players may not register.
 BLOCKED_COUNTRIES = [c.upper() for c in env.list("BLOCKED_COUNTRIES", default=["US", "FR", "KP", "IR"])]
+# The request header in which a trusted edge reports the client's country (the NGINX gateway in deploy/nginx/ sends
+# X-Country-Code and always overwrites what a client sent). Empty: no edge is trusted.
+GEO_COUNTRY_HEADER = env.str("GEO_COUNTRY_HEADER", default="")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework_simplejwt.authentication.JWTAuthentication"],

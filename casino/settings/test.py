@@ -25,3 +25,6 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"user": "100000/minute", "anon": "10
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 if "sandbox" not in INSTALLED_APPS:  # noqa: F405  (base decided the apps before SANDBOX_MODE was set here)
     INSTALLED_APPS.append("sandbox")  # noqa: F405
+# Tests render admin pages without a collectstatic run: plain names (tests/deploy/test_static_files.py collects
+# with the production storage on its own).
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405

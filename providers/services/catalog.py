@@ -8,6 +8,7 @@ Provider.enabled) that signals do not see, and the house style keeps business ef
 from __future__ import annotations
 
 import logging
+import time
 
 from django.core.cache import cache
 from django.db import transaction
@@ -21,11 +22,18 @@ logger = logging.getLogger(__name__)
 GAMES_VERSION_KEY = "games:catalogue:version"
 
 
+def _version_start() -> int:
+    # A counter lost with the cache (a Redis restart) starts again from the clock in milliseconds, above any
+    # version handed out before it, so a copy the gateway keyed by an old number is never taken for current.
+    return int(time.time() * 1000)
+
+
 def games_cache_version() -> int:
     version = cache.get(GAMES_VERSION_KEY)
     if version is None:
-        cache.add(GAMES_VERSION_KEY, 1, timeout=None)
-        version = cache.get(GAMES_VERSION_KEY, 1)
+        start = _version_start()
+        cache.add(GAMES_VERSION_KEY, start, timeout=None)
+        version = cache.get(GAMES_VERSION_KEY, start)
     return int(version)
 
 
@@ -36,7 +44,7 @@ def games_cache_invalidate() -> None:
         try:
             cache.incr(GAMES_VERSION_KEY)
         except ValueError:  # no version yet: start one above any a reader could have cached
-            cache.set(GAMES_VERSION_KEY, 2, timeout=None)
+            cache.set(GAMES_VERSION_KEY, _version_start(), timeout=None)
 
     transaction.on_commit(bump)
 

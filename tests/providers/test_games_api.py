@@ -105,3 +105,15 @@ def test_catalogue_sync_survives_a_provider_outage(sandbox):
     fault_set(operation="games", mode="error", count=1)
     assert "error" in sync_catalogues.delay().get()["sandbox"]
     assert Game.objects.filter(provider=sandbox, enabled=True).count() == 5
+
+
+def test_games_version_is_what_keys_the_cached_list_and_moves_with_a_staff_change(provider, staff_client):
+    client = APIClient()
+    before = client.get("/api/v1/games/version")
+    assert before.status_code == 200 and before["X-Catalogue-Version"] == str(before.json()["version"])
+    game = Game.objects.get(code="fruit-fiesta")
+
+    staff_client.post("/admin/providers/game/", {"action": "disable_games", "_selected_action": [str(game.pk)]})
+
+    after = client.get("/api/v1/games/version")
+    assert int(after["X-Catalogue-Version"]) > int(before["X-Catalogue-Version"])

@@ -68,14 +68,16 @@ def _issue(*, subject: str, key, issuer_name, issuer_key, ca: bool = False, serv
     return builder.sign(issuer_key or key, hashes.SHA256())
 
 
-def make_pki(directory: Path) -> Pki:
+def make_pki(directory: Path, *, client_name: str = "casino-platform") -> Pki:
+    """A test CA with a server certificate (localhost, 127.0.0.1) and a client certificate named `client_name`, and
+    a rogue client certificate of the same name signed by another CA."""
     ca_key, rogue_ca_key = _key(), _key()
     ca = _issue(subject="Casino Test CA", key=ca_key, issuer_name=None, issuer_key=None, ca=True)
     rogue_ca = _issue(subject="Rogue CA", key=rogue_ca_key, issuer_name=None, issuer_key=None, ca=True)
     server_key, client_key, rogue_key = _key(), _key(), _key()
     server = _issue(subject="localhost", key=server_key, issuer_name=ca.subject, issuer_key=ca_key, server=True)
-    client = _issue(subject="casino-platform", key=client_key, issuer_name=ca.subject, issuer_key=ca_key)
-    rogue = _issue(subject="casino-platform", key=rogue_key, issuer_name=rogue_ca.subject, issuer_key=rogue_ca_key)
+    client = _issue(subject=client_name, key=client_key, issuer_name=ca.subject, issuer_key=ca_key)
+    rogue = _issue(subject=client_name, key=rogue_key, issuer_name=rogue_ca.subject, issuer_key=rogue_ca_key)
     directory.mkdir(parents=True, exist_ok=True)
     paths = {"ca.pem": _pem_cert(ca), "server.crt": _pem_cert(server), "server.key": _pem_key(server_key)}
     for name, text in paths.items():

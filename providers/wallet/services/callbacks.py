@@ -47,9 +47,13 @@ def wallet_callback_receive(
     headers: Mapping[str, str],
     body: bytes,
     source_ip: str | None,
+    authenticate: Callable[[Provider], None] | None = None,
 ) -> WalletAnswer:
     """Answer one provider callback from its raw request. A refusal is an ApplicationError, raised after its
-    problem+json body is recorded (the API's exception handler renders the same body)."""
+    problem+json body is recorded (the API's exception handler renders the same body).
+
+    The caller is authenticated by the contract's HMAC signature over the request, unless the transport has already
+    authenticated it (gRPC's mutual TLS): then `authenticate(provider)` raises an ApplicationError for a stranger."""
     callback = wallet_callback_record(
         provider_code=provider_code,
         action=action,
@@ -65,14 +69,17 @@ def wallet_callback_receive(
         provider = provider_for_callback(code=provider_code)
         if provider is None:
             raise UnknownProvider(f"No enabled provider with code {provider_code!r}.")
-        verify_request(
-            method=method,
-            path=path,
-            headers=headers,
-            body=body,
-            secrets_for=provider.secrets_for,
-            nonce_scope=f"wallet:{provider.code}",
-        )
+        if authenticate is not None:
+            authenticate(provider)
+        else:
+            verify_request(
+                method=method,
+                path=path,
+                headers=headers,
+                body=body,
+                secrets_for=provider.secrets_for,
+                nonce_scope=f"wallet:{provider.code}",
+            )
         if len(body) > MAX_BODY_BYTES:
             raise ValidationFailed("The body is too large.", errors={"body": [f"At most {MAX_BODY_BYTES} bytes."]})
         handler = _HANDLERS.get(action)
