@@ -90,9 +90,9 @@ class WalletServicer(wallet_pb2_grpc.WalletServicer):
     def _call(self, action: str, method: str, request, context):
         caller = _caller(context)
 
-        def authenticate(provider) -> None:
-            if caller != provider.code:
-                raise CallerNotProvider(f"The certificate of {caller!r} cannot call for {provider.code!r}.")
+        def authenticate(provider_code: str) -> None:
+            if caller != provider_code:
+                raise CallerNotProvider(f"The certificate of {caller!r} cannot call for {provider_code!r}.")
 
         try:
             answer = wallet_callback_receive(

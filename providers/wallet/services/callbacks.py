@@ -47,13 +47,14 @@ def wallet_callback_receive(
     headers: Mapping[str, str],
     body: bytes,
     source_ip: str | None,
-    authenticate: Callable[[Provider], None] | None = None,
+    authenticate: Callable[[str], None] | None = None,
 ) -> WalletAnswer:
     """Answer one provider callback from its raw request. A refusal is an ApplicationError, raised after its
     problem+json body is recorded (the API's exception handler renders the same body).
 
     The caller is authenticated by the contract's HMAC signature over the request, unless the transport has already
-    authenticated it (gRPC's mutual TLS): then `authenticate(provider)` raises an ApplicationError for a stranger."""
+    authenticated it (gRPC's mutual TLS): then `authenticate(provider_code)` raises an ApplicationError for a
+    caller that does not speak for that provider."""
     callback = wallet_callback_record(
         provider_code=provider_code,
         action=action,
@@ -66,12 +67,12 @@ def wallet_callback_receive(
     provider = None
     transaction_id = ""
     try:
+        if authenticate is not None:
+            authenticate(provider_code)
         provider = provider_for_callback(code=provider_code)
         if provider is None:
             raise UnknownProvider(f"No enabled provider with code {provider_code!r}.")
-        if authenticate is not None:
-            authenticate(provider)
-        else:
+        if authenticate is None:
             verify_request(
                 method=method,
                 path=path,
