@@ -25,3 +25,5 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"user": "100000/minute", "anon": "10
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 if "sandbox" not in INSTALLED_APPS:  # noqa: F405  (base decided the apps before SANDBOX_MODE was set here)
     INSTALLED_APPS.append("sandbox")  # noqa: F405
+# Staff tests log in with force_login; the second factor has its own tests, which switch it on.
+ADMIN_OTP_REQUIRED = False
