@@ -18,8 +18,13 @@ DEVELOPMENT_FIELD_ENCRYPTION_KEY = "c2FuZGJveC1vbmx5LWZpZWxkLWVuY3J5cHRpb24ta2U=
 
 
 def _required_key(name: str, development_default: str) -> str:
-    """Outside development each key must come from the environment: a missing one stops the process at start."""
-    return env.str(name, default=development_default) if DEVELOPMENT else env.str(name)
+    """Outside development each key must come from the environment: a missing or empty one stops the process."""
+    value = env.str(name, default="")
+    if value:
+        return value
+    if DEVELOPMENT:
+        return development_default
+    raise ImproperlyConfigured(f"Set {name} in the environment (bin/ensure-env writes one into .env).")
 
 
 SECRET_KEY = _required_key("DJANGO_SECRET_KEY", DEVELOPMENT_SECRET_KEY)
