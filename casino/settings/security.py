@@ -33,9 +33,9 @@ JWT_SIGNING_KEY = _required_key("JWT_SIGNING_KEY", DEVELOPMENT_JWT_SIGNING_KEY)
 # Keys for credentials stored encrypted in the database (Fernet, urlsafe base64, 32 bytes). Comma-separated; the
 # first encrypts, all decrypt; `manage.py encryption_rotate` re-encrypts every stored secret under the first.
 # Never derived from SECRET_KEY: rotating that key must not make every stored partner secret unreadable.
-FIELD_ENCRYPTION_KEYS = env.list(
-    "FIELD_ENCRYPTION_KEYS", default=[DEVELOPMENT_FIELD_ENCRYPTION_KEY] if DEVELOPMENT else []
-)
+FIELD_ENCRYPTION_KEYS = [key for key in env.list("FIELD_ENCRYPTION_KEYS", default=[]) if key]
+if not FIELD_ENCRYPTION_KEYS and DEVELOPMENT:
+    FIELD_ENCRYPTION_KEYS = [DEVELOPMENT_FIELD_ENCRYPTION_KEY]
 if not FIELD_ENCRYPTION_KEYS:
     raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS is required outside sandbox mode (see bin/ensure-env).")
 

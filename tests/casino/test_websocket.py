@@ -107,14 +107,14 @@ def test_the_socket_closes_when_its_token_expires(make_player):
 
     user = make_player()
     token = AccessToken.for_user(user)
-    token.set_exp(lifetime=timedelta(seconds=1))
+    token.set_exp(lifetime=timedelta(seconds=3))
 
     async def scenario():
         communicator = WebsocketCommunicator(
             application, "/ws/player/", headers=ORIGIN, subprotocols=["bearer", str(token)]
         )
         assert (await communicator.connect())[0]
-        closed = await communicator.receive_output(timeout=3)
+        closed = await communicator.receive_output(timeout=8)
         assert closed == {"type": "websocket.close", "code": 4401}
         await communicator.disconnect()
 
