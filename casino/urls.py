@@ -3,9 +3,10 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
 from core import health
+from core.docs import docs_view
 
 handler400 = "core.errors.handler400"
 handler403 = "core.errors.handler403"
@@ -17,7 +18,7 @@ urlpatterns = [
     path("ready", health.ReadyApi.as_view(), name="ready"),
     path("metrics", health.MetricsApi.as_view(), name="prometheus-django-metrics"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("api/docs/", docs_view(url_name="schema"), name="docs"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("casino.api_urls")),
     path("api/v1/", include("providers.urls")),

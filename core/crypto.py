@@ -1,10 +1,9 @@
 """Credentials stored encrypted at rest (Fernet), with keys from FIELD_ENCRYPTION_KEYS; the first key encrypts,
-every key decrypts, so keys can be rotated. Without configured keys a key is derived from SECRET_KEY (development)."""
+every key decrypts, so keys can be rotated (`manage.py encryption_rotate` re-encrypts under the first). The keys are
+their own: never derived from SECRET_KEY, so rotating that key leaves every stored secret readable."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
 from functools import cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -17,7 +16,7 @@ from django.db import models
 def _fernet() -> MultiFernet:
     keys = list(settings.FIELD_ENCRYPTION_KEYS)
     if not keys:
-        keys = [base64.urlsafe_b64encode(hashlib.sha256(f"field-encryption:{settings.SECRET_KEY}".encode()).digest())]
+        raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS is empty")
     try:
         return MultiFernet([Fernet(k) for k in keys])
     except ValueError as exc:
@@ -33,6 +32,18 @@ def decrypt(token: str) -> str:
         return _fernet().decrypt(token.encode()).decode()
     except InvalidToken as exc:
         raise ImproperlyConfigured("A stored credential cannot be decrypted with FIELD_ENCRYPTION_KEYS") from exc
+
+
+def encrypted_fields() -> list[tuple[type[models.Model], list[str]]]:
+    """Every model with encrypted columns and their names (for key rotation), without naming any app."""
+    from django.apps import apps  # the registry is ready by the time anyone asks
+
+    found = []
+    for model in apps.get_models():
+        names = [f.name for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)]
+        if names:
+            found.append((model, names))
+    return found
 
 
 class EncryptedTextField(models.TextField):

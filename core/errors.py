@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, JsonResponse
@@ -65,6 +66,25 @@ class ServiceUnavailable(ApplicationError):
     status, code, title = 503, "service_unavailable", "Service unavailable"
 
 
+class TooManyRequests(ApplicationError):
+    """Every limit answers this (the contract's 429), always with Retry-After in whole seconds."""
+
+    status, code, title = 429, "too_many_requests", "Too many requests"
+
+    def __init__(self, detail: str | None = None, *, retry_after: float | None = None, **kwargs):
+        super().__init__(detail, **kwargs)
+        self.headers["Retry-After"] = str(retry_after_seconds(retry_after))
+
+
+def retry_after_seconds(wait: float | None) -> int:
+    """Whole seconds, rounded up and at least 1: a Retry-After of 0 invites an immediate retry into the same limit."""
+    return max(1, math.ceil(wait)) if wait else 1
+
+
+class PayloadTooLarge(ApplicationError):
+    status, code, title = 413, "payload_too_large", "The request body is too large"
+
+
 class SignatureError(ApplicationError):
     """A signed message that cannot be trusted. Callers pick the status their contract names."""
 
@@ -115,7 +135,6 @@ _DRF_CODES = {
     drf.MethodNotAllowed: (405, "method_not_allowed", "Method not allowed"),
     drf.NotAcceptable: (406, "not_acceptable", "Not acceptable"),
     drf.UnsupportedMediaType: (415, "unsupported_media_type", "Unsupported media type"),
-    drf.Throttled: (429, "rate_limited", "Too many requests"),
     drf.ParseError: (400, "malformed_request", "Malformed request body"),
 }
 
@@ -130,15 +149,14 @@ def to_application_error(exc: Exception) -> ApplicationError | None:
         exc = drf.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = drf.PermissionDenied()
+    if isinstance(exc, drf.Throttled):
+        return TooManyRequests(str(exc.detail), retry_after=exc.wait)
     for cls, (status, code, title) in _DRF_CODES.items():
         if isinstance(exc, cls):
             error = ApplicationError(str(exc.detail) if hasattr(exc, "detail") else title)
             error.status, error.code, error.title = status, code, title
             if isinstance(exc, drf.APIException):
                 error.status = exc.status_code
-                wait = getattr(exc, "wait", None)
-                if wait:
-                    error.headers["Retry-After"] = str(int(wait))
             return error
     if isinstance(exc, drf.APIException):
         error = ApplicationError(str(exc.detail))

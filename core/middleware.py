@@ -1,4 +1,5 @@
-"""Request ids: every response carries X-Request-ID (the caller's or a new one) and every log line the same id."""
+"""Request ids: every response carries X-Request-ID (the caller's or a new one) and every log line the same id.
+Also the log filter that keeps tokens out of log lines (a WebSocket's `?token=` in a URL, whoever logs it)."""
 
 import contextvars
 import logging
@@ -10,6 +11,12 @@ access_logger = logging.getLogger("casino.access")
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 
 _VALID_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,200}$")
+# A credential in a query string: `token=`, `access_token=`, `refresh=` (any case), up to the next separator.
+_QUERY_TOKEN = re.compile(r"(?i)\b((?:access_|refresh_)?token|refresh)=[^&\s\"']+")
+
+
+def redact_tokens(text: str) -> str:
+    return _QUERY_TOKEN.sub(r"\1=[redacted]", text)
 
 
 def current_request_id() -> str:
@@ -37,7 +44,7 @@ class RequestIdMiddleware:
         access_logger.info(
             "%s %s %s %.1fms",
             request.method,
-            request.get_full_path()[:500],
+            redact_tokens(request.get_full_path())[:500],
             response.status_code,
             (time.perf_counter() - started) * 1000,
         )
@@ -47,4 +54,19 @@ class RequestIdMiddleware:
 class RequestIdLogFilter(logging.Filter):
     def filter(self, record):
         record.request_id = request_id_var.get()
+        return True
+
+
+class TokenRedactingLogFilter(logging.Filter):
+    """On every handler: a record whose text carries a query-string token is rewritten with the token redacted
+    (the ASGI server's own access and error lines included, which name the full URL)."""
+
+    def filter(self, record):
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed record is the logging module's to report, not ours
+            return True
+        redacted = redact_tokens(message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
         return True

@@ -4,6 +4,7 @@ with their verdicts (and a re-process action), and anomalies. Actions call the s
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 
 from core.money import to_major
@@ -71,6 +72,13 @@ class GatewayForm(forms.ModelForm):
             is_set = bool(self.instance.pk and getattr(self.instance, name))
             field.help_text = ("Set; leave blank to keep it. " if is_set else "Not set. ") + (field.help_text or "")
 
+    def clean_base_url(self):
+        base_url = self.cleaned_data["base_url"]
+        # Secrets and money travel over this URL: plain HTTP only for the sandbox on this machine.
+        if base_url.lower().startswith("http://") and not (settings.SANDBOX_MODE or settings.DEBUG):
+            raise forms.ValidationError("Use an https:// URL.")
+        return base_url
+
     def clean_adapter(self):
         adapter = self.cleaned_data["adapter"]
         if adapter not in ADAPTERS:
@@ -126,6 +134,9 @@ class PaymentAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in Payment._meta.fields]
     actions = ("resolve_review_succeeded", "resolve_review_failed")
 
+    def has_review_permission(self, request):
+        return request.user.has_perm("payments.review_payment")
+
     def has_add_permission(self, request):
         return False
 
@@ -144,11 +155,11 @@ class PaymentAdmin(admin.ModelAdmin):
             ).changed
         self.message_user(request, f"{done} payment(s) marked {to}.", messages.SUCCESS)
 
-    @admin.action(description="Review: mark succeeded (moves the money)")
+    @admin.action(description="Review: mark succeeded (moves the money)", permissions=["review"])
     def resolve_review_succeeded(self, request, queryset):
         self._resolve(request, queryset, PaymentStatus.SUCCEEDED)
 
-    @admin.action(description="Review: mark failed (releases a withdrawal's hold)")
+    @admin.action(description="Review: mark failed (releases a withdrawal's hold)", permissions=["review"])
     def resolve_review_failed(self, request, queryset):
         self._resolve(request, queryset, PaymentStatus.FAILED)
 
@@ -164,6 +175,7 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
         "outcome",
         "payment",
         "source_address",
+        "body_size",
         "received_at",
     )
     list_filter = ("signature_verdict", "outcome", "gateway_code")
@@ -172,13 +184,19 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in WebhookDelivery._meta.fields]
     actions = ("reprocess",)
 
+    def has_reprocess_permission(self, request):
+        return request.user.has_perm("payments.reprocess_webhookdelivery")
+
     def has_add_permission(self, request):
         return False
 
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.action(description="Re-process (verify the signature again; an applied event has no second effect)")
+    @admin.action(
+        description="Re-process (verify the signature again; an applied event has no second effect)",
+        permissions=["reprocess"],
+    )
     def reprocess(self, request, queryset):
         for delivery_id in queryset.values_list("pk", flat=True):
             outcome = webhook_delivery_reprocess(delivery_id=delivery_id)

@@ -10,11 +10,13 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import serializers, status
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api import DecimalStringField
 from core.errors import NotFound
+from core.geo import GeoAllowed
 from core.idempotency import idempotent
 from core.money import to_major
 from payments.selectors import gateways_enabled, payment_for_player
@@ -60,6 +62,8 @@ def _payment_order_place(request, *, create):
 
 
 class DepositCreateApi(APIView):
+    permission_classes = [IsAuthenticated, GeoAllowed]
+
     @extend_schema_serializer(component_name="DepositCreated")
     class OutputSerializer(serializers.Serializer):
         payment_id = serializers.UUIDField(source="id")
@@ -74,6 +78,7 @@ class DepositCreateApi(APIView):
         responses={
             201: OutputSerializer,
             400: OpenApiResponse(description="validation_error (problem+json)"),
+            403: OpenApiResponse(description="country_blocked (problem+json)"),
             409: OpenApiResponse(description="idempotency_key_conflict (problem+json)"),
             422: OpenApiResponse(description="payment_declined: the gateway refused the order (problem+json)"),
             503: OpenApiResponse(description="gateway_unavailable (problem+json, Retry-After)"),
@@ -86,6 +91,8 @@ class DepositCreateApi(APIView):
 
 
 class WithdrawalCreateApi(APIView):
+    permission_classes = [IsAuthenticated, GeoAllowed]
+
     @extend_schema_serializer(component_name="WithdrawalCreated")
     class OutputSerializer(serializers.Serializer):
         payment_id = serializers.UUIDField(source="id")
@@ -98,7 +105,7 @@ class WithdrawalCreateApi(APIView):
         responses={
             201: OutputSerializer,
             400: OpenApiResponse(description="validation_error (problem+json)"),
-            403: OpenApiResponse(description="kyc_required (problem+json)"),
+            403: OpenApiResponse(description="kyc_required, country_blocked (problem+json)"),
             409: OpenApiResponse(description="idempotency_key_conflict (problem+json)"),
             422: OpenApiResponse(description="insufficient_funds (problem+json)"),
         },

@@ -10,6 +10,7 @@ from django.core.cache import cache
 from core.outbound import PartnerUnavailable
 from payments.services.orders import payout_submit as payout_submit_service
 from payments.services.polling import payments_poll_pending
+from payments.services.webhooks import webhook_rejections_purge
 
 logger = logging.getLogger(__name__)
 
@@ -43,3 +44,9 @@ def poll_pending() -> dict:
         return payments_poll_pending()
     finally:
         cache.delete(POLL_LOCK_KEY)
+
+
+@shared_task(name="payments.purge_webhook_rejections")
+def purge_webhook_rejections() -> int:
+    """Forget failed-verification summaries after PARTNER_REJECTION_RETENTION_DAYS."""
+    return webhook_rejections_purge(older_than_days=settings.PARTNER_REJECTION_RETENTION_DAYS)

@@ -7,6 +7,7 @@ Every catalogue change bumps the cached GET /games version through `games_cache_
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 
 from core.admin_mixins import ReadOnlyAdmin
@@ -45,6 +46,13 @@ class ProviderForm(forms.ModelForm):
             field.help_text = ("A value is stored; leave empty to keep it. " if stored else "") + (
                 field.help_text or ""
             )
+
+    def clean_base_url(self):
+        base_url = self.cleaned_data["base_url"]
+        # Signed money calls travel over this URL: plain HTTP only for the sandbox on this machine.
+        if base_url.lower().startswith("http://") and not (settings.SANDBOX_MODE or settings.DEBUG):
+            raise forms.ValidationError("Use an https:// URL.")
+        return base_url
 
     def clean(self):
         cleaned = super().clean()
@@ -95,6 +103,14 @@ class GameAdmin(LobbyAdmin):
     readonly_fields = ("created_at", "updated_at")
     actions = ["enable_games", "disable_games"]
 
+    def has_enable_permission(self, request):
+        # What players can play: its own permission, not the view (or even change) permission on games.
+        return request.user.has_perm("providers.enable_game")
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        return readonly if self.has_enable_permission(request) else (*readonly, "enabled")
+
     @admin.display(description="min bet", ordering="min_bet")
     def min_bet_display(self, game):
         return to_major(game.min_bet, game.currency)
@@ -103,12 +119,12 @@ class GameAdmin(LobbyAdmin):
     def max_bet_display(self, game):
         return to_major(game.max_bet, game.currency)
 
-    @admin.action(description="Enable selected games")
+    @admin.action(description="Enable selected games", permissions=["enable"])
     def enable_games(self, request, queryset):
         queryset.update(enabled=True)
         games_cache_invalidate()
 
-    @admin.action(description="Disable selected games")
+    @admin.action(description="Disable selected games", permissions=["enable"])
     def disable_games(self, request, queryset):
         queryset.update(enabled=False)
         games_cache_invalidate()

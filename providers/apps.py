@@ -3,3 +3,6 @@ from django.apps import AppConfig
 
 class ProvidersConfig(AppConfig):
     name = "providers"
+
+    def ready(self):
+        from providers import checks  # noqa: F401  (registers the deploy checks of the configured partners)

@@ -30,6 +30,20 @@ def _fresh_channel_layer():
 
 
 @pytest.fixture
+def blocked_countries(db):
+    """Block these countries as staff would in the admin (the migration's seed does not survive a flush)."""
+    from casino.models import BlockedCountry
+    from casino.selectors import countries_blocked_cache_clear
+
+    def block(*codes):
+        for code in codes:
+            BlockedCountry.objects.get_or_create(code=code)
+        countries_blocked_cache_clear()
+
+    return block
+
+
+@pytest.fixture
 def make_player(db):
     def make(*, currency="EUR", country="MT", kyc_status=None, username=None):
         username = username or f"player{next(_names)}"

@@ -1,4 +1,4 @@
-"""Registration and JWT tokens: register, obtain a pair, rotate the refresh token."""
+"""Registration and JWT tokens: register, obtain a pair, rotate the refresh token, log out."""
 
 from __future__ import annotations
 
@@ -8,13 +8,15 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from casino.services import player_register, player_token_obtain, player_token_refresh
+from casino.services import player_logout, player_register, player_token_obtain, player_token_refresh
 from core.api import problem
+from core.geo import GeoAllowed
+from core.throttling import AnonRateThrottle, LoginAddressThrottle, LoginUsernameThrottle
 
 
 class RegisterApi(APIView):
     authentication_classes = []
-    permission_classes = [AllowAny]
+    permission_classes = [GeoAllowed]  # the request's country; the service checks the country typed
 
     class RegisterInputSerializer(serializers.Serializer):
         username = serializers.CharField(max_length=150)
@@ -52,7 +54,9 @@ class TokenPairSerializer(serializers.Serializer):
 
 class TokenApi(APIView):
     authentication_classes = []
-    permission_classes = [AllowAny]
+    permission_classes = [GeoAllowed]  # the request's country; the service checks the player's own after login
+    # Guessing passwords: limited per client address and per username (the service adds a lockout).
+    throttle_classes = [AnonRateThrottle, LoginAddressThrottle, LoginUsernameThrottle]
 
     class TokenInputSerializer(serializers.Serializer):
         username = serializers.CharField(max_length=150)
@@ -61,7 +65,13 @@ class TokenApi(APIView):
     @extend_schema(
         operation_id="auth_token",
         request=TokenInputSerializer,
-        responses={200: TokenPairSerializer, 400: problem("validation_error"), 401: problem("invalid_credentials")},
+        responses={
+            200: TokenPairSerializer,
+            400: problem("validation_error"),
+            401: problem("invalid_credentials"),
+            403: problem("country_blocked"),
+            429: problem("too_many_requests (Retry-After): a login limit or the lockout after failed logins"),
+        },
         tags=["auth"],
     )
     def post(self, request):
@@ -87,3 +97,25 @@ class TokenRefreshApi(APIView):
         serializer = self.TokenRefreshInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         return Response(TokenPairSerializer(player_token_refresh(**serializer.validated_data)).data)
+
+
+class LogoutApi(APIView):
+    """Ends a login: the refresh token and every token rotated from the same login can refresh no more."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    class LogoutInputSerializer(serializers.Serializer):
+        refresh = serializers.CharField()
+
+    @extend_schema(
+        operation_id="auth_logout",
+        request=LogoutInputSerializer,
+        responses={204: None, 400: problem("validation_error"), 401: problem("token_invalid")},
+        tags=["auth"],
+    )
+    def post(self, request):
+        serializer = self.LogoutInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        player_logout(**serializer.validated_data)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -9,7 +9,7 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import NOT_AUTHENTICATED, IsPlayer
+from core.api import NOT_AUTHENTICATED, IsPlayer, problem
 from core.errors import ValidationFailed
 from core.money import to_major
 from ledger.models import Entry
@@ -108,7 +108,11 @@ class TransactionsApi(APIView):
             OpenApiParameter("cursor", str, description="Opaque cursor taken from `next`."),
             OpenApiParameter("page_size", int, description="Up to 200, default 50."),
         ],
-        responses={200: StatementSerializer, 401: NOT_AUTHENTICATED},
+        responses={
+            200: StatementSerializer,
+            400: problem("validation_error: a cursor not taken from `next`"),
+            401: NOT_AUTHENTICATED,
+        },
         tags=["me"],
     )
     def get(self, request):

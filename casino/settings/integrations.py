@@ -3,9 +3,15 @@
 from .env import env
 
 # Development defaults for the bundled sandbox partners only; real partners' secrets live encrypted in the database.
-SANDBOX_WEBHOOK_SECRET = env.str("SANDBOX_WEBHOOK_SECRET", default="sandbox-webhook-secret-dev-only")
+# `check --deploy --database default` refuses a partner row that holds one of them (core.checks).
+DEVELOPMENT_PARTNER_SECRETS = (
+    "sandbox-webhook-secret-dev-only",
+    "sandbox-provider-secret-dev-only",
+    "sandbox-gateway-secret-dev-only",
+)
+SANDBOX_WEBHOOK_SECRET = env.str("SANDBOX_WEBHOOK_SECRET", default=DEVELOPMENT_PARTNER_SECRETS[0])
 SANDBOX_PROVIDER_KEY_ID = env.str("SANDBOX_PROVIDER_KEY_ID", default="sandbox-key")
-SANDBOX_PROVIDER_SECRET = env.str("SANDBOX_PROVIDER_SECRET", default="sandbox-provider-secret-dev-only")
+SANDBOX_PROVIDER_SECRET = env.str("SANDBOX_PROVIDER_SECRET", default=DEVELOPMENT_PARTNER_SECRETS[1])
 
 # Outbound HTTP defaults (a provider or gateway row can override its own timeouts).
 OUTBOUND_CONNECT_TIMEOUT = env.float("OUTBOUND_CONNECT_TIMEOUT", default=3.0)
@@ -31,7 +37,7 @@ PAYMENTS_SUBMIT_MAX_RETRIES = env.int("PAYMENTS_SUBMIT_MAX_RETRIES", default=8)
 # claim lapses after it and the poller resubmits).
 PAYMENTS_SUBMIT_LEASE_SECONDS = env.int("PAYMENTS_SUBMIT_LEASE_SECONDS", default=120)
 SANDBOX_GATEWAY_KEY_ID = env.str("SANDBOX_GATEWAY_KEY_ID", default="sandbox-gateway-key")
-SANDBOX_GATEWAY_SECRET = env.str("SANDBOX_GATEWAY_SECRET", default="sandbox-gateway-secret-dev-only")
+SANDBOX_GATEWAY_SECRET = env.str("SANDBOX_GATEWAY_SECRET", default=DEVELOPMENT_PARTNER_SECRETS[2])
 # The REST sandbox's misbehaviours, for tests and demos: answer a repeated payout merchant reference with 409 instead
 # of the existing payout, and answer a payout only this many seconds after taking it (a caller's read timeout).
 SANDBOX_GATEWAY_REFUSE_DUPLICATE_PAYOUTS = env.bool("SANDBOX_GATEWAY_REFUSE_DUPLICATE_PAYOUTS", default=False)

@@ -28,3 +28,5 @@ if "sandbox" not in INSTALLED_APPS:  # noqa: F405  (base decided the apps before
 # Tests render admin pages without a collectstatic run: plain names (tests/deploy/test_static_files.py collects
 # with the production storage on its own).
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
+# Staff tests log in with force_login; the second factor has its own tests, which switch it on.
+ADMIN_OTP_REQUIRED = False

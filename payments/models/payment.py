@@ -60,6 +60,8 @@ class Payment(models.Model):
             models.Index(fields=["player", "-created_at"]),
         ]
         constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="payment_amount_positive")]
+        # Staff powers beyond viewing: each admin action that moves money names its own permission.
+        permissions = [("review_payment", "Can resolve a payment held for review (moves money)")]
 
     def __str__(self):
         return f"{self.kind} {self.id} ({self.status})"

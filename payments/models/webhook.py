@@ -1,5 +1,6 @@
-"""Inbound webhooks: every delivery is stored raw before anything else (even with a bad signature), and a separate
-marker row, unique per (gateway, event id), says an event has had its effect, so a duplicate never has a second."""
+"""Inbound webhooks: a delivery to a configured gateway is stored once its signature is checked: raw when genuine,
+as a bounded summary (a few headers, the body's size and SHA-256, never the body) when not. A separate marker row,
+unique per (gateway, event id), says an event has had its effect, so a duplicate never has a second."""
 
 from django.db import models
 
@@ -31,7 +32,9 @@ class WebhookDelivery(models.Model):
     event_id = models.CharField(max_length=255, blank=True, db_index=True)
     event_type = models.CharField(max_length=100, blank=True)
     headers = models.JSONField(default=dict)
-    body = models.TextField()
+    body = models.TextField(blank=True, help_text="Empty for a delivery that failed verification.")
+    body_sha256 = models.CharField(max_length=64, blank=True)
+    body_size = models.PositiveIntegerField(default=0)
     source_address = models.GenericIPAddressField(null=True, blank=True)
     signature_verdict = models.CharField(max_length=16, choices=Signature.choices, default=Signature.UNCHECKED)
     outcome = models.CharField(max_length=32, choices=Outcome.choices, default=Outcome.RECEIVED)
@@ -44,6 +47,7 @@ class WebhookDelivery(models.Model):
 
     class Meta:
         verbose_name_plural = "webhook deliveries"
+        permissions = [("reprocess_webhookdelivery", "Can re-process a stored webhook delivery (may move money)")]
 
     def __str__(self):
         return f"{self.gateway_code} {self.event_id or '?'} ({self.outcome})"

@@ -1,16 +1,22 @@
-"""Inbound gateway webhooks: store the raw delivery first, verify it with the gateway's adapter, then dispatch by
-event type through a table. The effect and a marker unique per (gateway, event id) commit together, after the
-payment row is locked, so duplicates (even concurrent ones) have no second effect."""
+"""Inbound gateway webhooks: nothing is stored for a gateway nobody configured; a delivery to a configured gateway is
+verified with its adapter first, then stored raw when genuine (a stale but genuine one too, so staff can re-process
+it) or as a bounded summary when its signature fails (never the body: anyone can send those). Genuine events are
+dispatched by type through a table. The effect and a marker unique per (gateway, event id) commit together, after
+the payment row is locked, so duplicates (even concurrent ones) have no second effect."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import uuid
+from collections.abc import Mapping
+from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.errors import ApplicationError
+from core.inbound import message_summary, partner_label
 from core.metrics import INBOUND_MESSAGES
 from payments.errors import (
     AmountMismatch,
@@ -28,21 +34,105 @@ logger = logging.getLogger(__name__)
 
 # Headers that could carry credentials of the sender are never stored.
 _UNSTORED_HEADERS = {"authorization", "cookie", "proxy-authorization"}
-MAX_STORED_BODY = 256 * 1024
+
+
+def webhook_gateway_get(*, gateway_code: str) -> Gateway:
+    """The enabled gateway a webhook URL names; an unknown code stores nothing and counts under one metric label."""
+    gateway = Gateway.objects.filter(code=gateway_code, enabled=True).first()
+    if gateway is None:
+        INBOUND_MESSAGES.labels(
+            partner=partner_label(gateway_code, known=False), kind="webhook", verdict="unknown_gateway"
+        ).inc()
+        raise UnknownGateway(f"No payment gateway {gateway_code[:50]!r}.")
+    return gateway
 
 
 def webhook_delivery_record(
-    *, gateway_code: str, headers: dict[str, str], body: bytes, source_address: str | None
+    *, gateway_code: str, headers: Mapping[str, str], body: bytes, source_address: str | None, **verdict
 ) -> WebhookDelivery:
-    """Store the raw delivery before anything is believed (its own transaction, so it survives a later error)."""
+    """Store a genuine delivery raw (its own transaction, so it survives a later error). Only called once the
+    gateway is known and the body within the partner limit."""
     gateway = Gateway.objects.filter(code=gateway_code).first()
     return WebhookDelivery.objects.create(
         gateway_code=gateway_code[:50],
         gateway=gateway,
         headers={k: v for k, v in headers.items() if k.lower() not in _UNSTORED_HEADERS},
-        body=body[:MAX_STORED_BODY].decode("utf-8", errors="replace"),
+        body=body.decode("utf-8", errors="replace"),
+        body_sha256=hashlib.sha256(body).hexdigest(),
+        body_size=len(body),
         source_address=source_address or None,
+        **verdict,
     )
+
+
+def _rejected_delivery_record(
+    *, gateway: Gateway, headers: Mapping[str, str], body: bytes, source_address: str | None
+) -> WebhookDelivery:
+    """A delivery whose signature failed: metadata and the body's hash, never the body."""
+    summary = message_summary(headers=headers, body=body)
+    return WebhookDelivery.objects.create(
+        gateway_code=gateway.code,
+        gateway=gateway,
+        headers={"kept": summary["headers"], "names": summary["header_names"]},
+        body="",
+        body_sha256=summary["body_sha256"],
+        body_size=summary["body_size"],
+        source_address=source_address or None,
+        signature_verdict=WebhookDelivery.Signature.INVALID,
+        outcome=WebhookDelivery.Outcome.REJECTED,
+        error_detail="signature did not verify",
+        processed_at=timezone.now(),
+    )
+
+
+def webhook_delivery_receive(
+    *, gateway: Gateway, headers: Mapping[str, str], body: bytes, source_address: str | None
+) -> WebhookDelivery:
+    """Verify a delivery with the gateway's adapter, store it as its verdict allows, and apply a genuine event.
+    Raises the contract's errors after recording the verdict."""
+    try:
+        event = adapter_for(gateway).verify_and_parse_webhook(headers, body)
+    except WebhookInvalidSignature:
+        _rejected_delivery_record(gateway=gateway, headers=headers, body=body, source_address=source_address)
+        INBOUND_MESSAGES.labels(partner=gateway.code, kind="webhook", verdict="invalid_signature").inc()
+        raise
+    except WebhookStaleSignature as exc:
+        # The signature matched, only its time is off: kept raw, so staff can re-process it.
+        webhook_delivery_record(
+            gateway_code=gateway.code,
+            headers=headers,
+            body=body,
+            source_address=source_address,
+            signature_verdict=WebhookDelivery.Signature.STALE,
+            outcome=WebhookDelivery.Outcome.REJECTED,
+            error_detail=exc.detail,
+            processed_at=timezone.now(),
+        )
+        INBOUND_MESSAGES.labels(partner=gateway.code, kind="webhook", verdict=exc.code).inc()
+        raise
+    except ValidationFailed as exc:
+        webhook_delivery_record(
+            gateway_code=gateway.code,
+            headers=headers,
+            body=body,
+            source_address=source_address,
+            signature_verdict=WebhookDelivery.Signature.VALID,
+            outcome=WebhookDelivery.Outcome.REJECTED,
+            error_detail=f"{exc.detail} {exc.errors or ''}"[:2000],
+            processed_at=timezone.now(),
+        )
+        INBOUND_MESSAGES.labels(partner=gateway.code, kind="webhook", verdict="validation_error").inc()
+        raise
+    delivery = webhook_delivery_record(
+        gateway_code=gateway.code,
+        headers=headers,
+        body=body,
+        source_address=source_address,
+        signature_verdict=WebhookDelivery.Signature.VALID,
+        event_id=event.event_id,
+        event_type=event.type,
+    )
+    return _event_dispatch(delivery=delivery, event=event)
 
 
 def _verdict(delivery: WebhookDelivery, **fields) -> None:
@@ -51,21 +141,19 @@ def _verdict(delivery: WebhookDelivery, **fields) -> None:
     WebhookDelivery.objects.filter(pk=delivery.pk).update(**fields)
 
 
-def webhook_delivery_process(
-    *, delivery_id, raw_body: bytes | None = None, check_freshness: bool = True
-) -> WebhookDelivery:
-    """Verify and apply one stored delivery. Raises the contract's errors after recording the verdict.
+def webhook_delivery_process(*, delivery_id, check_freshness: bool = True) -> WebhookDelivery:
+    """Verify and apply one stored delivery again (staff re-processing). Raises the contract's errors after
+    recording the verdict.
 
-    Staff re-processing a stored delivery call this with `check_freshness=False` (the signature still has to match;
-    only its age is forgiven). Applying an event twice is harmless: the processed-event marker stops it.
-    """
+    Staff call this with `check_freshness=False` (the signature still has to match; only its age is forgiven).
+    Applying an event twice is harmless: the processed-event marker stops it. A delivery stored without its body
+    (its signature failed on arrival) cannot verify and stays rejected."""
     delivery = WebhookDelivery.objects.select_related("gateway").get(pk=delivery_id)
     gateway = delivery.gateway
     if gateway is None or not gateway.enabled:
         _verdict(delivery, outcome=WebhookDelivery.Outcome.UNKNOWN_GATEWAY, processed_at=timezone.now())
-        INBOUND_MESSAGES.labels(partner=delivery.gateway_code[:50], kind="webhook", verdict="unknown_gateway").inc()
         raise UnknownGateway(f"No payment gateway {delivery.gateway_code!r}.")
-    body = raw_body if raw_body is not None else delivery.body.encode()
+    body = delivery.body.encode()
     try:
         event = adapter_for(gateway).verify_and_parse_webhook(delivery.headers, body, check_freshness=check_freshness)
     except (WebhookInvalidSignature, WebhookStaleSignature) as exc:
@@ -81,7 +169,6 @@ def webhook_delivery_process(
             error_detail=exc.detail,
             processed_at=timezone.now(),
         )
-        INBOUND_MESSAGES.labels(partner=gateway.code, kind="webhook", verdict=exc.code).inc()
         raise
     except ValidationFailed as exc:
         _verdict(
@@ -91,13 +178,16 @@ def webhook_delivery_process(
             error_detail=f"{exc.detail} {exc.errors or ''}"[:2000],
             processed_at=timezone.now(),
         )
-        INBOUND_MESSAGES.labels(partner=gateway.code, kind="webhook", verdict="validation_error").inc()
         raise
     _verdict(
         delivery, signature_verdict=WebhookDelivery.Signature.VALID, event_id=event.event_id, event_type=event.type
     )
+    return _event_dispatch(delivery=delivery, event=event)
+
+
+def _event_dispatch(*, delivery: WebhookDelivery, event: GatewayEvent) -> WebhookDelivery:
     outcome = EVENT_HANDLERS[event.type](delivery=delivery, event=event)
-    INBOUND_MESSAGES.labels(partner=gateway.code, kind="webhook", verdict=outcome).inc()
+    INBOUND_MESSAGES.labels(partner=delivery.gateway.code, kind="webhook", verdict=outcome).inc()
     if outcome == WebhookDelivery.Outcome.AMOUNT_MISMATCH:
         raise AmountMismatch("The event's amount or currency disagrees with the payment; it was not applied.")
     return delivery
@@ -198,3 +288,12 @@ def webhook_delivery_reprocess(*, delivery_id) -> str:
     except ApplicationError as exc:
         return exc.code
     return delivery.outcome
+
+
+def webhook_rejections_purge(*, older_than_days: int) -> int:
+    """Delete the summaries of deliveries whose signature failed, older than the retention (a beat job)."""
+    cutoff = timezone.now() - timedelta(days=older_than_days)
+    deleted, _ = WebhookDelivery.objects.filter(
+        signature_verdict=WebhookDelivery.Signature.INVALID, received_at__lt=cutoff, processed_event__isnull=True
+    ).delete()
+    return deleted

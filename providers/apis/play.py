@@ -15,6 +15,7 @@ from core.api import (
     money_to_minor,
     problem,
 )
+from core.geo import GeoAllowed
 from core.idempotency import idempotent
 from core.money import to_major
 from providers.models import Round
@@ -23,7 +24,7 @@ from providers.services import round_acknowledge, round_play, session_open
 
 
 class SessionCreateApi(APIView):
-    permission_classes = [IsPlayer]
+    permission_classes = [IsPlayer, GeoAllowed]
 
     class SessionCreateInputSerializer(serializers.Serializer):
         game_id = serializers.UUIDField()
@@ -42,6 +43,7 @@ class SessionCreateApi(APIView):
             201: SessionCreateOutputSerializer,
             400: problem("validation_error"),
             401: NOT_AUTHENTICATED,
+            403: problem("country_blocked"),
             404: problem("game_not_found"),
             503: problem("provider_unavailable (Retry-After)"),
         },
@@ -55,7 +57,7 @@ class SessionCreateApi(APIView):
 
 
 class SpinApi(APIView):
-    permission_classes = [IsPlayer]
+    permission_classes = [IsPlayer, GeoAllowed]
 
     class SpinInputSerializer(serializers.Serializer):
         game_id = serializers.UUIDField()
@@ -82,6 +84,7 @@ class SpinApi(APIView):
             200: SpinOutputSerializer,
             400: problem("bet_out_of_range, validation_error"),
             401: NOT_AUTHENTICATED,
+            403: problem("country_blocked"),
             404: problem("not_found (session)"),
             409: problem("session_closed, idempotency_key_conflict"),
             422: problem("insufficient_funds"),

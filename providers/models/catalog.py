@@ -29,6 +29,7 @@ class Game(models.Model):
 
     class Meta:
         ordering = ["name", "id"]
+        permissions = [("enable_game", "Can enable or disable games for players")]
         constraints = [
             models.UniqueConstraint(fields=["provider", "code"], name="game_provider_code_unique"),
             models.CheckConstraint(condition=models.Q(min_bet__gt=0), name="game_min_bet_positive"),

@@ -1,4 +1,5 @@
-"""The player's WebSocket: JWT from ?token= or the subprotocol, own group only, pushes forwarded as JSON."""
+"""The player's WebSocket: JWT from the subprotocol or ?token=, own group only, pushes forwarded as JSON; closed when
+the token expires, refused from a blocked country, and a query token never logged."""
 
 import pytest
 from asgiref.sync import async_to_sync
@@ -97,3 +98,63 @@ def test_an_idle_socket_outlives_the_channel_layers_blocking_pop(make_player):
         await communicator.disconnect()
 
     async_to_sync(scenario)()
+
+
+def test_the_socket_closes_when_its_token_expires(make_player):
+    from datetime import timedelta
+
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    user = make_player()
+    token = AccessToken.for_user(user)
+    token.set_exp(lifetime=timedelta(seconds=3))
+
+    async def scenario():
+        communicator = WebsocketCommunicator(
+            application, "/ws/player/", headers=ORIGIN, subprotocols=["bearer", str(token)]
+        )
+        assert (await communicator.connect())[0]
+        closed = await communicator.receive_output(timeout=8)
+        assert closed == {"type": "websocket.close", "code": 4401}
+        await communicator.disconnect()
+
+    async_to_sync(scenario)()
+
+
+def test_a_player_from_a_blocked_country_is_refused_at_connect(make_player, blocked_countries, settings):
+    user = make_player(country="MT")
+    token = _access(user)
+    settings.GEO_COUNTRY_HEADER, settings.TRUSTED_PROXY_NETWORKS = "CF-IPCountry", ["127.0.0.1/32"]
+    blocked_countries("KP")
+
+    async def connect(headers):
+        communicator = WebsocketCommunicator(
+            application, "/ws/player/", headers=ORIGIN + headers, subprotocols=["bearer", token]
+        )
+        communicator.scope["client"] = ["127.0.0.1", 50000]
+        connected, code = await communicator.connect()
+        await communicator.disconnect()
+        return connected, code
+
+    assert async_to_sync(connect)([(b"cf-ipcountry", b"KP")]) == (False, 4403)
+    assert async_to_sync(connect)([(b"cf-ipcountry", b"MT")])[0]
+    blocked_countries("MT")  # the profile's own country
+    assert async_to_sync(connect)([]) == (False, 4403)
+
+
+def test_a_query_token_never_reaches_a_log_line(caplog):
+    import logging
+
+    from core.middleware import TokenRedactingLogFilter
+
+    record = logging.LogRecord(
+        "django.channels.server",
+        logging.WARNING,
+        __file__,
+        1,
+        "HTTP %s %s",
+        ("GET", "/ws/player/?token=eyJ.abc.def"),
+        None,
+    )
+    assert TokenRedactingLogFilter().filter(record)
+    assert record.getMessage() == "HTTP GET /ws/player/?token=[redacted]"

@@ -33,7 +33,8 @@ def test_ready_names_a_failing_check(anon, db, monkeypatch):
     response = anon.get("/ready")
     assert response.status_code == 503
     assert response.json()["failing"] == ["broker"]
-    assert response.json()["checks"]["database"] == "ok"
+    assert response.json()["checks"] == {"database": "ok", "cache": "ok", "broker": "failing"}
+    assert "broker down" not in response.content.decode()  # the why stays in the log: hosts, users, errors
 
 
 def test_request_id_is_echoed_or_made(anon):
@@ -85,3 +86,22 @@ def test_access_and_error_log_lines_carry_the_request_id(anon, db, settings):
             logger.removeHandler(handler)
     assert ("casino.access", "trace-404") in seen
     assert ("django.request", "trace-404") in seen
+
+
+def test_a_query_token_is_redacted_from_the_access_log(anon, db, caplog):
+    with caplog.at_level("INFO", logger="casino.access"):
+        anon.get("/health?token=eyJhbGciOi.secret-part&x=1")
+    assert "/health?token=[redacted]&x=1" in caplog.text and "secret-part" not in caplog.text
+
+
+def test_security_headers_and_the_content_security_policy(anon, db):
+    response = anon.get("/health")
+    policy = response["Content-Security-Policy"]
+    assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy and "'unsafe-eval'" not in policy
+    assert response["X-Frame-Options"] == "DENY" and response["X-Content-Type-Options"] == "nosniff"
+    admin = anon.get("/admin/login/")
+    assert "script-src 'self'" in admin["Content-Security-Policy"]
+    docs = anon.get("/api/docs/")
+    assert docs.status_code == 200 and "<script>" not in docs.content.decode()  # the start-up script is a file
+    assert "https://cdn.jsdelivr.net" in docs["Content-Security-Policy"]
+    assert anon.get("/api/docs/?script=").status_code == 200

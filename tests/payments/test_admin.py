@@ -166,3 +166,51 @@ def test_gateway_adapter_must_be_registered(db, admin_client):
     )
     assert response.status_code == 200
     assert "adapter" in response.context["adminform"].form.errors
+
+
+def _staff(django_user_model, *codenames):
+    from django.contrib.auth.models import Permission
+
+    user = django_user_model.objects.create_user(username=f"staff-{len(codenames)}", is_staff=True)
+    user.user_permissions.set(Permission.objects.filter(codename__in=codenames))
+    return user
+
+
+def test_view_only_staff_cannot_resolve_a_payment_or_reprocess_a_delivery(
+    seeded, client, django_user_model, make_player, audit
+):
+    player = make_player()
+    payment = Payment.objects.create(player=player, gateway=seeded, kind="deposit", amount=700, currency="EUR")
+    payment_transition(payment_id=payment.pk, to=PaymentStatus.REVIEW, reason="amount disagreed")
+    client.force_login(_staff(django_user_model, "view_payment", "view_webhookdelivery"))
+
+    page = client.get("/admin/payments/payment/").content.decode()
+    client.post("/admin/payments/payment/", {"action": "resolve_review_succeeded", "_selected_action": [payment.pk]})
+    deliveries = client.get("/admin/payments/webhookdelivery/").content.decode()
+
+    assert "resolve_review_succeeded" not in page and "reprocess" not in deliveries
+    assert Payment.objects.get(pk=payment.pk).status == PaymentStatus.REVIEW
+    assert wallet_of(player).balance == 0
+    audit()
+
+
+def test_staff_with_the_review_permission_resolve_payments(seeded, client, django_user_model, make_player, audit):
+    player = make_player()
+    payment = Payment.objects.create(player=player, gateway=seeded, kind="deposit", amount=700, currency="EUR")
+    payment_transition(payment_id=payment.pk, to=PaymentStatus.REVIEW, reason="amount disagreed")
+    client.force_login(_staff(django_user_model, "view_payment", "review_payment"))
+
+    client.post("/admin/payments/payment/", {"action": "resolve_review_failed", "_selected_action": [payment.pk]})
+
+    assert Payment.objects.get(pk=payment.pk).status == PaymentStatus.FAILED
+    audit()
+
+
+def test_a_gateway_over_plain_http_is_refused_outside_the_sandbox(db, admin_client, settings):
+    settings.SANDBOX_MODE = False
+    response = admin_client.post(
+        "/admin/payments/gateway/add/",
+        {"code": "x", "name": "X", "protocol": "rest_json", "adapter": "sandbox_rest", "base_url": "http://x.invalid/"},
+    )
+    assert response.status_code == 200
+    assert "base_url" in response.context["adminform"].form.errors

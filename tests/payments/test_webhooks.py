@@ -1,10 +1,12 @@
 """The webhook receiver: signatures, schema, duplicates (also concurrent), out-of-order events, disagreeing
 amounts. Events come from the sandbox gateway over HTTP, or are signed here exactly as the contract says."""
 
+import hashlib
 import json
 import time
 
 import requests
+from prometheus_client import REGISTRY
 
 from payments.adapters.sandbox_rest.adapter import signature_header
 from payments.models import Payment, PaymentAnomaly, PaymentStatus, ProcessedWebhookEvent, WebhookDelivery
@@ -99,7 +101,7 @@ def test_success_after_failure_is_not_credited_and_flagged(gateway, make_player,
     audit()
 
 
-def test_forged_signature_is_refused_but_stored(gateway, make_player, api, site, audit):
+def test_forged_signature_is_refused_and_recorded_without_its_body(gateway, make_player, api, site, audit):
     player, payment = _pending_deposit(make_player, api)
     response = _send(site, _event(payment), secret="not-the-secret")
     assert response.status_code == 400
@@ -107,9 +109,13 @@ def test_forged_signature_is_refused_but_stored(gateway, make_player, api, site,
     assert response.json()["code"] == "invalid_signature"
     missing = requests.post(f"{site}/webhooks/payments/sandbox/", data=_event(payment), timeout=10)
     assert (missing.status_code, missing.json()["code"]) == (400, "invalid_signature")
-    deliveries = WebhookDelivery.objects.all()
+    deliveries = WebhookDelivery.objects.order_by("id")
     assert [d.signature_verdict for d in deliveries] == ["invalid", "invalid"]
-    assert all(d.body and d.outcome == "rejected" for d in deliveries)
+    # Anyone can send these: metadata and a hash are kept, never the body.
+    assert all(d.body == "" and d.outcome == "rejected" for d in deliveries)
+    assert deliveries[0].body_sha256 == hashlib.sha256(_event(payment)).hexdigest()
+    assert deliveries[0].body_size == len(_event(payment))
+    assert "x-sandbox-signature" in deliveries[0].headers["names"]
     assert wallet_of(player).balance == 0 and not ProcessedWebhookEvent.objects.exists()
     audit()
 
@@ -134,10 +140,50 @@ def test_body_not_matching_the_schema_is_refused(gateway, make_player, api, site
     assert Payment.objects.get(pk=payment.pk).status == PaymentStatus.PENDING
 
 
-def test_unknown_gateway_is_404(gateway, site, settings):
-    response = _send(site, b"{}", secret=settings.SANDBOX_WEBHOOK_SECRET, code="nope")
+def _inbound_count(**labels):
+    return REGISTRY.get_sample_value("casino_inbound_messages_total", {"kind": "webhook", **labels}) or 0
+
+
+def test_unknown_gateway_is_404_and_stores_nothing(gateway, site, settings):
+    unknown_before = _inbound_count(partner="unknown", verdict="unknown_gateway")
+    code = f"nope-{time.time_ns()}"
+
+    response = _send(site, b"{}", secret=settings.SANDBOX_WEBHOOK_SECRET, code=code)
+
     assert (response.status_code, response.json()["code"]) == (404, "unknown_gateway")
-    assert WebhookDelivery.objects.get().outcome == "unknown_gateway"
+    assert not WebhookDelivery.objects.exists()
+    # One label for every code nobody configured: a label per URL string would be a series kept forever.
+    assert _inbound_count(partner="unknown", verdict="unknown_gateway") == unknown_before + 1
+    assert _inbound_count(partner=code, verdict="unknown_gateway") == 0
+
+
+def test_a_disabled_gateway_is_unknown(gateway, site, settings):
+    gateway.enabled = False
+    gateway.save()
+    response = _send(site, b"{}", secret=settings.SANDBOX_WEBHOOK_SECRET)
+    assert (response.status_code, response.json()["code"]) == (404, "unknown_gateway")
+    assert not WebhookDelivery.objects.exists()
+
+
+def test_a_body_over_64_kib_is_413_and_stores_nothing(gateway, site, settings):
+    body = b'{"pad": "' + b"x" * (64 * 1024) + b'"}'
+    response = _send(site, body, secret=settings.SANDBOX_WEBHOOK_SECRET)
+    assert (response.status_code, response.json()["code"]) == (413, "payload_too_large")
+    assert not WebhookDelivery.objects.exists()
+
+
+def test_a_source_that_keeps_failing_verification_is_throttled(gateway, make_player, api, site, settings):
+    settings.PARTNER_REJECTIONS_PER_MINUTE = 3
+    _, payment = _pending_deposit(make_player, api)
+    answers = [_send(site, _event(payment), secret="forged").status_code for _ in range(2)]
+    answers += [_send(site, b"{}", secret="x", code="probe").status_code]
+
+    throttled = _send(site, _event(payment), secret="forged")
+
+    assert answers == [400, 400, 404]
+    assert (throttled.status_code, throttled.json()["code"]) == (429, "too_many_requests")
+    assert int(throttled.headers["Retry-After"]) >= 1
+    assert WebhookDelivery.objects.count() == 2  # the probe and the throttled one left nothing
 
 
 def test_wrong_amount_from_the_gateway_is_rejected_and_never_credited(gateway, make_player, api, site, audit):

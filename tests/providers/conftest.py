@@ -53,10 +53,10 @@ class PlayerApi:
         assert response.status_code == 201, response.content
         return response.json()
 
-    def spin(self, *, game, session_id, bet, key=None):
+    def spin(self, *, game, session_id, bet, key=None, **extra):
         key = key or f"spin-{next(_keys)}-{uuid.uuid4().hex[:8]}"
         body = {"game_id": str(game.pk), "session_id": str(session_id), "bet": bet}
-        return self.post("spin", body, HTTP_IDEMPOTENCY_KEY=key)
+        return self.post("spin", body, HTTP_IDEMPOTENCY_KEY=key, **extra)
 
     def balance(self) -> dict:
         return self.get("me/balance").json()

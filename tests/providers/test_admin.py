@@ -95,3 +95,24 @@ def test_pending_round_sweep_sends_a_resolver(sandbox, game, player_api):
 
     assert resolve_pending_rounds.delay(older_than_seconds=0).get() == 1
     assert Round.objects.get(pk=round_id).status == RoundStatus.SETTLED
+
+
+def test_enabling_or_disabling_games_needs_its_own_permission(sandbox, game, client, django_user_model):
+    from django.contrib.auth.models import Permission
+
+    staff = django_user_model.objects.create_user(username="editor", is_staff=True)
+    staff.user_permissions.set(Permission.objects.filter(codename__in=["view_game", "change_game"]))
+    client.force_login(staff)
+
+    page = client.get("/admin/providers/game/").content.decode()
+    client.post("/admin/providers/game/", {"action": "disable_games", "_selected_action": [game.pk]})
+    form = client.get(f"/admin/providers/game/{game.pk}/change/").context["adminform"].form
+
+    assert "disable_games" not in page and "enabled" not in form.fields
+    game.refresh_from_db()
+    assert game.enabled
+
+    staff.user_permissions.add(Permission.objects.get(codename="enable_game"))
+    client.post("/admin/providers/game/", {"action": "disable_games", "_selected_action": [game.pk]})
+    game.refresh_from_db()
+    assert not game.enabled

@@ -1,0 +1,79 @@
+"""Deploy checks (`manage.py check --deploy`): the settings that must never reach production. Each is an Error,
+so the deploy fails. The partner apps add their own checks of the rows staff configured (plain-HTTP URLs, seeded
+sandbox secrets); those read the database and run with `--database default`."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+
+from django.conf import settings
+from django.core.checks import Error, Tags, register
+
+MIN_KEY_CHARS = 32
+
+
+def _derived_field_key(secret_key: str) -> str:
+    """The field-encryption key older versions derived from SECRET_KEY when none was configured."""
+    return base64.urlsafe_b64encode(hashlib.sha256(f"field-encryption:{secret_key}".encode()).digest()).decode()
+
+
+@register(Tags.security, deploy=True)
+def production_settings_check(app_configs=None, **kwargs) -> list[Error]:
+    errors = []
+    if settings.SANDBOX_MODE:
+        errors.append(
+            Error(
+                "SANDBOX_MODE is on: fake partners are served and the sandbox checkout completes deposits for free.",
+                hint="Unset SANDBOX_MODE in production.",
+                id="core.E001",
+            )
+        )
+    if settings.DEBUG:
+        errors.append(Error("DJANGO_DEBUG is on.", hint="Unset DJANGO_DEBUG in production.", id="core.E002"))
+    secret_key = settings.SECRET_KEY or ""
+    if secret_key == settings.DEVELOPMENT_SECRET_KEY or len(secret_key) < MIN_KEY_CHARS:
+        errors.append(
+            Error(
+                "DJANGO_SECRET_KEY is missing, the public development key, or too short.",
+                hint=f"Set DJANGO_SECRET_KEY to a random value of at least {MIN_KEY_CHARS} characters.",
+                id="core.E003",
+            )
+        )
+    jwt_key = settings.SIMPLE_JWT.get("SIGNING_KEY") or ""
+    if jwt_key in (settings.DEVELOPMENT_JWT_SIGNING_KEY, secret_key) or len(jwt_key) < MIN_KEY_CHARS:
+        errors.append(
+            Error(
+                "JWT_SIGNING_KEY is missing, the public development key, the same as SECRET_KEY, or too short.",
+                hint=f"Set JWT_SIGNING_KEY to its own random value of at least {MIN_KEY_CHARS} characters.",
+                id="core.E004",
+            )
+        )
+    keys = list(settings.FIELD_ENCRYPTION_KEYS)
+    if not keys or settings.DEVELOPMENT_FIELD_ENCRYPTION_KEY in keys or _derived_field_key(secret_key) in keys:
+        errors.append(
+            Error(
+                "FIELD_ENCRYPTION_KEYS is missing, holds the public development key, or a key derived from SECRET_KEY.",
+                hint="Set FIELD_ENCRYPTION_KEYS to random Fernet keys of their own, then run "
+                "`manage.py encryption_rotate` to re-encrypt stored secrets under the first.",
+                id="core.E005",
+            )
+        )
+    if not settings.ADMIN_OTP_REQUIRED:
+        errors.append(
+            Error(
+                "ADMIN_OTP_REQUIRED is off: staff log into the admin with a password alone.",
+                hint="Unset ADMIN_OTP_REQUIRED and enrol each staff member (`manage.py staff_totp_add <username>`).",
+                id="core.E006",
+            )
+        )
+    return errors
+
+
+def development_partner_secrets() -> frozenset[str]:
+    """Secrets anyone can read in this repository: a partner row holding one is open to the world."""
+    return frozenset(settings.DEVELOPMENT_PARTNER_SECRETS)
+
+
+def plain_http_url(url: str) -> bool:
+    return url.strip().lower().startswith("http://")
