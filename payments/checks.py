@@ -9,7 +9,7 @@ from django.db import DatabaseError
 
 from core.checks import development_partner_secrets, plain_http_url
 
-SECRET_FIELDS = ("api_secret", "webhook_secret", "previous_webhook_secret")
+SECRET_FIELDS = ("secret", "previous_secret", "webhook_secret", "previous_webhook_secret")
 
 
 @register(Tags.security, Tags.database, deploy=True)

@@ -28,6 +28,8 @@ def _probe(sandbox_mode: str, tmp_path) -> str:
         "DJANGO_SETTINGS_MODULE": "casino.settings",
         "SANDBOX_MODE": sandbox_mode,
         "DJANGO_SECRET_KEY": "layout-test-secret",
+        "JWT_SIGNING_KEY": "layout-test-jwt-key",
+        "FIELD_ENCRYPTION_KEYS": "bWFrZS10ZXN0LWVuY3J5cHRpb24ta2V5LTMyLWJ5dGU=",
         "DATABASE_URL": f"sqlite:///{tmp_path}/layout.sqlite3",
     }
     result = subprocess.run(

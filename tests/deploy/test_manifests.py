@@ -68,12 +68,14 @@ def _app_containers() -> dict[str, dict]:
 
 
 def _settings_variables() -> set[str]:
-    """Every environment variable casino/settings reads (env.str("X"), env.db("X"), os.environ.get("X"), ...)."""
+    """Every environment variable casino/settings reads (env.str("X"), env.db("X"), os.environ.get("X"),
+    _required_key("X", ...))."""
     names = set()
     for path in (ROOT / "casino" / "settings").glob("*.py"):
         text = path.read_text()
         names |= set(re.findall(r"\benv(?:\.\w+)?\(\s*[\"']([A-Z][A-Z0-9_]*)[\"']", text))
         names |= set(re.findall(r"os\.environ(?:\.get)?[\(\[]\s*[\"']([A-Z][A-Z0-9_]*)[\"']", text))
+        names |= set(re.findall(r"_required_key\(\s*[\"']([A-Z][A-Z0-9_]*)[\"']", text))  # keys refused when missing
     return names
 
 
