@@ -14,7 +14,14 @@ import zeep.exceptions
 from lxml import etree
 from requests.adapters import HTTPAdapter
 
-from core.outbound import OutboundClient, PartnerRejected, PartnerTimeout, PartnerUnavailable, transport_error
+from core.outbound import (
+    OutboundClient,
+    PartnerRejected,
+    PartnerSession,
+    PartnerTimeout,
+    PartnerUnavailable,
+    transport_error,
+)
 from core.tls import TlsMaterial
 
 SOAP_ENV_NS = "http://schemas.xmlsoap.org/soap/envelope/"
@@ -22,6 +29,8 @@ SOAP_ENV_NS = "http://schemas.xmlsoap.org/soap/envelope/"
 
 class SchemaViolation(PartnerRejected):
     """A message that does not match the partner's XSD; never believed, never retried as is."""
+
+    error_class = "schema"
 
 
 class XsdValidationPlugin(zeep.Plugin):
@@ -50,7 +59,7 @@ class XsdValidationPlugin(zeep.Plugin):
 
 
 def soap_session(tls: TlsMaterial | None) -> requests.Session:
-    session = requests.Session()
+    session = PartnerSession()  # carries the platform's X-Request-ID to the partner
     # Partners are reached directly with the CA configured on their row: environment CA bundles and proxies,
     # which requests would otherwise let override session.verify, do not apply.
     session.trust_env = False

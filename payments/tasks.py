@@ -7,6 +7,8 @@ from celery import shared_task
 from django.conf import settings
 from django.core.cache import cache
 
+from core.celery_hooks import task_given_up
+from core.logcontext import log_context
 from core.outbound import PartnerUnavailable
 from payments.services.orders import payout_submit as payout_submit_service
 from payments.services.polling import payments_poll_pending
@@ -21,10 +23,11 @@ def payout_submit(self, payment_id: str) -> str:
     already in progress makes this one a no-op. After the last retry the payment stays `created` and the poller
     resubmits it later."""
     try:
-        return payout_submit_service(payment_id=payment_id).status
+        with log_context(payment_id=payment_id):
+            return payout_submit_service(payment_id=payment_id).status
     except PartnerUnavailable as exc:
         if self.request.retries >= settings.PAYMENTS_SUBMIT_MAX_RETRIES:
-            logger.warning("payout %s not submitted after %s retries: %s", payment_id, self.request.retries, exc)
+            task_given_up(self, reason=f"payout {payment_id} not submitted: {exc}")
             return "created"
         countdown = min(2**self.request.retries * 10, 1800) + random.uniform(0, 5)
         raise self.retry(exc=exc, countdown=countdown) from None

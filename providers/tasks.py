@@ -11,6 +11,8 @@ from datetime import timedelta
 from celery import shared_task
 from django.utils import timezone
 
+from core.celery_hooks import task_given_up
+from core.logcontext import log_context
 from core.outbound import PartnerError, PartnerRejected
 from providers.models import RoundStatus
 from providers.selectors import providers_enabled, rounds_pending_before
@@ -28,13 +30,18 @@ def backoff(retries: int) -> int:
 def _retry_or_give_up(task, what: str) -> None:
     """Retry later; once the retries are spent, log and stop (the periodic sweep picks the round up again)."""
     if task.request.retries >= task.max_retries:
-        logger.error("%s: giving up after %s retries", what, task.request.retries)
+        task_given_up(task, reason=what)
         return
     raise task.retry(countdown=backoff(task.request.retries))
 
 
 @shared_task(bind=True, name="providers.round_resolve", max_retries=8, acks_late=True)
 def round_resolve_task(self, round_id: str) -> str:
+    with log_context(round_id=round_id):
+        return _round_resolve(self, round_id)
+
+
+def _round_resolve(self, round_id: str) -> str:
     try:
         round_obj = round_resolve(round_id=round_id)
     except PartnerRejected as exc:
@@ -51,6 +58,11 @@ def round_resolve_task(self, round_id: str) -> str:
 
 @shared_task(bind=True, name="providers.round_acknowledge", max_retries=10, acks_late=True)
 def round_acknowledge_task(self, round_id: str) -> str:
+    with log_context(round_id=round_id):
+        return _round_acknowledge(self, round_id)
+
+
+def _round_acknowledge(self, round_id: str) -> str:
     try:
         round_provider_acknowledge(round_id=round_id)
     except PartnerRejected as exc:

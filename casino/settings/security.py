@@ -31,7 +31,7 @@ AUTH_PASSWORD_VALIDATORS = [
 BLOCKED_COUNTRIES = [c.upper() for c in env.list("BLOCKED_COUNTRIES", default=["US", "FR", "KP", "IR"])]
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework_simplejwt.authentication.JWTAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["core.api.PlayerJWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
