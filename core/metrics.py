@@ -9,6 +9,7 @@ import os
 from collections.abc import Callable, Iterable
 
 from django.conf import settings
+from kombu.exceptions import ChannelError
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
@@ -113,7 +114,10 @@ def celery_queue_lengths() -> dict[str, int]:
         conn.ensure_connection(max_retries=1, timeout=1)
         channel = conn.default_channel
         for name in sorted(names):
-            lengths[name] = channel.queue_declare(queue=name, passive=True).message_count
+            try:
+                lengths[name] = channel.queue_declare(queue=name, passive=True).message_count
+            except ChannelError:  # no worker has declared it yet: nothing can be waiting in it
+                lengths[name] = 0
     return lengths
 
 
