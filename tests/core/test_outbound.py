@@ -8,8 +8,10 @@ from prometheus_client import REGISTRY
 
 from core.breakers import breaker_statuses
 from core.outbound import (
+    CircuitOpen,
     OutboundClient,
     PartnerError,
+    PartnerPayloadInvalid,
     PartnerRejected,
     PartnerTimeout,
     PartnerUnavailable,
@@ -186,3 +188,51 @@ def test_a_connection_dropped_after_sending_is_an_unknown_outcome():
             client.request("POST", "/play", operation="play", json={})
     finally:
         listener.close()
+
+
+def test_the_request_id_goes_to_the_partner(server):
+    from core.logcontext import request_id_var
+
+    token = request_id_var.set("trace-out-1")
+    try:
+        OutboundClient(name="acme-trace", base_url=server).request("GET", "/ok", operation="status")
+    finally:
+        request_id_var.reset(token)
+    assert seen[-1]["headers"]["X-Request-Id"] == "trace-out-1"
+
+
+def _errors(provider, error_class):
+    return _count(
+        "casino_partner_errors_total", {"provider": provider, "operation": "status", "error_class": error_class}
+    )
+
+
+def test_errors_are_counted_by_class(server, settings):
+    settings.CIRCUIT_FAIL_MAX = 100
+    client = OutboundClient(name="acme-classes", base_url=server, read_timeout=0.2)
+    for path, error in (("/bad", PartnerRejected), ("/down", PartnerUnavailable), ("/slow", PartnerTimeout)):
+        with pytest.raises(error):
+            client.request("GET", path, operation="status")
+    with pytest.raises(PartnerUnavailable):
+        OutboundClient(name="acme-classes", base_url="http://127.0.0.1:9").request("GET", "/ok", operation="status")
+
+    def refuse(answer):
+        raise PartnerPayloadInvalid("the answer fails its schema")
+
+    with pytest.raises(PartnerPayloadInvalid):
+        client.request("GET", "/ok", operation="status", parse=refuse)
+    assert [_errors("acme-classes", c) for c in ("4xx", "5xx", "timeout", "refused", "schema")] == [1, 1, 1, 1, 1]
+
+
+def test_schema_failures_count_against_the_partner(server, settings):
+    settings.CIRCUIT_FAIL_MAX = 2
+
+    def refuse(answer):
+        raise PartnerPayloadInvalid("nonsense")
+
+    client = OutboundClient(name="acme-garbage", base_url=server)
+    for _ in range(2):
+        with pytest.raises(PartnerPayloadInvalid):
+            client.request("GET", "/ok", operation="status", parse=refuse)
+    with pytest.raises(CircuitOpen):
+        client.request("GET", "/ok", operation="status")
