@@ -58,6 +58,7 @@ def _request_id_of(task, task_id: str) -> str:
 
 @task_prerun.connect
 def _task_started(task_id=None, task=None, **kwargs):
+    # Fields a task binds while it runs (its round_id, payment_id) last until _task_finished puts the context back.
     # An eager task runs inside the caller's request and keeps its id; a worker's task takes the one it was sent.
     rid_token = None if task.request.is_eager else request_id_var.set(_request_id_of(task, task_id))
     fields_token = log_context_bind(task=task.name, task_id=task_id)

@@ -8,6 +8,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.logcontext import log_context_bind
 from payments.services.webhooks import webhook_delivery_process, webhook_delivery_record
 
 
@@ -33,6 +34,7 @@ class PaymentWebhookApi(APIView):
     )
     def post(self, request, gateway_code: str):
         raw_body = request.body  # read before anything parses it: the signature covers these exact bytes
+        log_context_bind(partner=f"gateway:{gateway_code[:50]}")
         delivery = webhook_delivery_record(
             gateway_code=gateway_code,
             headers=dict(request.headers),

@@ -12,7 +12,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from core.celery_hooks import task_given_up
-from core.logcontext import log_context
+from core.logcontext import log_context_bind
 from core.outbound import PartnerError, PartnerRejected
 from providers.models import RoundStatus
 from providers.selectors import providers_enabled, rounds_pending_before
@@ -37,11 +37,7 @@ def _retry_or_give_up(task, what: str) -> None:
 
 @shared_task(bind=True, name="providers.round_resolve", max_retries=8, acks_late=True)
 def round_resolve_task(self, round_id: str) -> str:
-    with log_context(round_id=round_id):
-        return _round_resolve(self, round_id)
-
-
-def _round_resolve(self, round_id: str) -> str:
+    log_context_bind(round_id=round_id)  # on every line of this run, the finishing one included
     try:
         round_obj = round_resolve(round_id=round_id)
     except PartnerRejected as exc:
@@ -58,11 +54,7 @@ def _round_resolve(self, round_id: str) -> str:
 
 @shared_task(bind=True, name="providers.round_acknowledge", max_retries=10, acks_late=True)
 def round_acknowledge_task(self, round_id: str) -> str:
-    with log_context(round_id=round_id):
-        return _round_acknowledge(self, round_id)
-
-
-def _round_acknowledge(self, round_id: str) -> str:
+    log_context_bind(round_id=round_id)  # on every line of this run, the finishing one included
     try:
         round_provider_acknowledge(round_id=round_id)
     except PartnerRejected as exc:

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.errors import ApplicationError, ValidationFailed, problem_body
+from core.logcontext import log_context_bind
 from core.signing import verify_request
 from providers.models import WalletCallbackVerdict
 from providers.wallet.errors import UnknownAction, UnknownProvider
@@ -115,6 +116,8 @@ class WalletCallbackApi(APIView):
                 raise UnknownAction(f"Wallet action {action!r} does not exist; use balance, bet, win or rollback.")
             payload = callback_body_parse(action=action, raw=raw)
             transaction_id = payload.get("transaction_id", "")
+            log_context_bind(partner=provider.code, player_id=payload.get("player_id"),
+                             round_id=payload.get("round_id"), transaction_id=transaction_id)  # fmt: skip
             answer = wallet_callback_handle(provider=provider, action=action, payload=payload)
         except ApplicationError as error:
             body = problem_body(
