@@ -3,6 +3,7 @@ authentication that names the player in every log line of the request."""
 
 from __future__ import annotations
 
+from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import permissions, serializers
 from rest_framework_simplejwt.authentication import JWTAuthentication
@@ -19,6 +20,12 @@ class PlayerJWTAuthentication(JWTAuthentication):
         if result is not None:
             log_context_bind(player_id=result[0].pk)
         return result
+
+
+class PlayerJWTScheme(SimpleJWTScheme):
+    """The OpenAPI security scheme of PlayerJWTAuthentication: simplejwt's own bearer scheme."""
+
+    target_class = PlayerJWTAuthentication
 
 
 class ProblemSerializer(serializers.Serializer):

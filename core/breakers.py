@@ -35,11 +35,12 @@ class BreakerPolicy:
 
 @dataclass(frozen=True)
 class BreakerRecord:
-    """One partner's shared state. `since` is when it opened, or when its half-open window began."""
+    """One partner's shared state. `until` is when an open circuit lets probes through, or when a half-open window
+    whose probes never reported back may start again: readers need no policy to know the state."""
 
     state: str = CLOSED
     failures: int = 0
-    since: float = 0.0
+    until: float = 0.0
     probes: int = 0  # trial calls let through in this half-open window
     successes: int = 0  # trial calls that succeeded
 
@@ -52,19 +53,19 @@ class BreakerRecord:
         return cls(
             state=text.get("state", CLOSED),
             failures=int(text.get("failures", 0)),
-            since=float(text.get("since", 0.0)),
+            until=float(text.get("until", 0.0)),
             probes=int(text.get("probes", 0)),
             successes=int(text.get("successes", 0)),
         )
 
-    def effective_state(self, policy: BreakerPolicy, now: float) -> str:
+    def effective_state(self, now: float) -> str:
         """An open breaker whose reset timeout has passed is ready for a probe: half-open to the outside world."""
-        if self.state == OPEN and now >= self.since + policy.reset_timeout:
+        if self.state == OPEN and now >= self.until:
             return HALF_OPEN
         return self.state
 
-    def retry_after(self, policy: BreakerPolicy, now: float) -> int:
-        return max(1, math.ceil(self.since + policy.reset_timeout - now))
+    def retry_after(self, now: float) -> int:
+        return max(1, math.ceil(self.until - now))
 
 
 @dataclass(frozen=True)
@@ -79,15 +80,15 @@ class Admission:
 
 def _admit(record: BreakerRecord, policy: BreakerPolicy, now: float) -> tuple[BreakerRecord, Admission]:
     if record.state == OPEN:
-        if now < record.since + policy.reset_timeout:
-            return record, Admission(False, retry_after=record.retry_after(policy, now))
-        record = BreakerRecord(state=HALF_OPEN, failures=record.failures, since=now)
+        if now < record.until:
+            return record, Admission(False, retry_after=record.retry_after(now))
+        record = BreakerRecord(state=HALF_OPEN, failures=record.failures, until=now + policy.reset_timeout)
     if record.state == HALF_OPEN:
         if record.probes >= policy.half_open_probes:
-            if now < record.since + policy.reset_timeout:  # the probes are still out: wait for their verdict
-                return record, Admission(False, retry_after=record.retry_after(policy, now))
+            if now < record.until:  # the probes are still out: wait for their verdict
+                return record, Admission(False, retry_after=record.retry_after(now))
             # Probes that never reported back (their process died mid-call) must not wedge the circuit.
-            record = replace(record, since=now, probes=0, successes=0)
+            record = replace(record, until=now + policy.reset_timeout, probes=0, successes=0)
         return replace(record, probes=record.probes + 1), Admission(True, probe=True)
     return record, Admission(True)
 
@@ -104,10 +105,10 @@ def _succeeded(record: BreakerRecord, policy: BreakerPolicy) -> BreakerRecord:
 
 def _failed(record: BreakerRecord, policy: BreakerPolicy, now: float) -> BreakerRecord:
     if record.state == HALF_OPEN:
-        return BreakerRecord(state=OPEN, failures=record.failures + 1, since=now)
+        return BreakerRecord(state=OPEN, failures=record.failures + 1, until=now + policy.reset_timeout)
     if record.state == CLOSED:
         if record.failures + 1 >= policy.fail_max:
-            return BreakerRecord(state=OPEN, failures=record.failures + 1, since=now)
+            return BreakerRecord(state=OPEN, failures=record.failures + 1, until=now + policy.reset_timeout)
         return replace(record, failures=record.failures + 1)
     return record
 
@@ -272,11 +273,12 @@ def _store_call(operation: Callable[[LocalBreakerStore | RedisBreakerStore], Any
 
 
 class CircuitBreaker:
-    """The breaker of one partner (`name` is the OutboundClient's name: a provider code, `gateway:<code>`)."""
+    """The breaker of one partner (`name` is the OutboundClient's name: a provider code, `gateway:<code>`). A
+    `policy` given by the caller (a partner row's own numbers) wins over the admin's CircuitBreakerPolicy rows."""
 
-    def __init__(self, name: str):
+    def __init__(self, name: str, policy: BreakerPolicy | None = None):
         self.name = name
-        self.policy = breaker_policy(name)
+        self.policy = policy or breaker_policy(name)
 
     def _step(self, step: Step):
         old, new, result = _store_call(lambda store: store.update(self.name, step), self.name)
@@ -305,26 +307,22 @@ class BreakerStatus:
     state: str  # effective: an open breaker past its reset timeout reads half_open
     failures: int
     retry_after: int  # seconds until it lets a probe through (0 unless open)
-    policy: BreakerPolicy
 
 
 def breaker_statuses(names: list[str] | None = None) -> dict[str, BreakerStatus]:
     """The state of every known breaker (those used or configured), or of `names`, as every process sees it."""
     records = _store_call(lambda store: store.read_all(), "all")
-    policies = breaker_policies_safe()
-    wanted = sorted(set(records) | set(policies)) if names is None else names
+    wanted = sorted(set(records) | set(breaker_policies_safe())) if names is None else names
     now = time.time()
     statuses = {}
     for name in wanted:
         record = records.get(name, BreakerRecord())
-        policy = policies.get(name) or default_policy()
-        state = record.effective_state(policy, now)
+        state = record.effective_state(now)
         statuses[name] = BreakerStatus(
             name=name,
             state=state,
             failures=record.failures,
-            retry_after=record.retry_after(policy, now) if state == OPEN else 0,
-            policy=policy,
+            retry_after=record.retry_after(now) if state == OPEN else 0,
         )
     return statuses
 

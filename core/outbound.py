@@ -20,7 +20,7 @@ import urllib3
 from django.conf import settings
 from requests.adapters import HTTPAdapter
 
-from core.breakers import CircuitBreaker, breaker_reset
+from core.breakers import BreakerPolicy, CircuitBreaker, breaker_reset
 from core.logcontext import current_request_id
 from core.metrics import PARTNER_ERRORS, PROVIDER_REQUEST_DURATION
 from core.signing import sign_request
@@ -160,6 +160,8 @@ class OutboundClient:
     read_timeout: float | None = None
     cert: tuple[str, str] | None = None  # client certificate for mutual TLS
     verify: bool | str = True  # CA bundle path for a partner's private CA
+    # The partner row's own breaker numbers; None: the admin's CircuitBreakerPolicy for this name, else the settings.
+    breaker_policy: BreakerPolicy | None = None
 
     def url(self, path: str) -> str:
         return self.base_url.rstrip("/") + "/" + path.lstrip("/")
@@ -190,7 +192,7 @@ class OutboundClient:
 
         An open circuit raises CircuitOpen at once, without calling. A 4xx proves the partner alive; anything else
         that fails counts towards opening the circuit."""
-        breaker = CircuitBreaker(self.name)
+        breaker = CircuitBreaker(self.name, self.breaker_policy)
         admission = breaker.admit()
         if not admission.allowed:
             self._observe(operation, "circuit_open", 0.0, error_class="circuit_open")

@@ -236,3 +236,14 @@ def test_schema_failures_count_against_the_partner(server, settings):
             client.request("GET", "/ok", operation="status", parse=refuse)
     with pytest.raises(CircuitOpen):
         client.request("GET", "/ok", operation="status")
+
+
+def test_a_partner_rows_own_breaker_policy_wins(server, db):
+    from core.breakers import BreakerPolicy
+
+    client = OutboundClient(name="acme-own-policy", base_url=server, breaker_policy=BreakerPolicy(1, 30.0, 1))
+    with pytest.raises(PartnerUnavailable):
+        client.request("GET", "/down", operation="status")
+    with pytest.raises(CircuitOpen) as refused:
+        client.request("GET", "/ok", operation="status")
+    assert 29 <= refused.value.retry_after <= 30

