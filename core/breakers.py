@@ -233,29 +233,30 @@ def default_policy() -> BreakerPolicy:
 
 def policies_forget() -> None:
     """Drop this process's copy of the policies (after staff save one; other processes follow within the TTL)."""
-    global _policies_loaded_at
-    _policies_loaded_at = 0.0
+    global _policies, _policies_loaded_at
+    _policies, _policies_loaded_at = {}, 0.0
 
 
 def breaker_policies() -> dict[str, BreakerPolicy]:
+    """Every configured policy by partner name, read at most once per TTL; while the database cannot be read the
+    last copy serves (the defaults before any), and the next read is tried after the TTL."""
     global _policies, _policies_loaded_at
     if time.monotonic() - _policies_loaded_at > _POLICY_TTL_SECONDS:
-        from core.models import CircuitBreakerPolicy
-
-        _policies = {
-            row.partner: BreakerPolicy(row.fail_max, float(row.reset_timeout), row.half_open_probes)
-            for row in CircuitBreakerPolicy.objects.all()
-        }
         _policies_loaded_at = time.monotonic()
+        try:
+            from core.models import CircuitBreakerPolicy
+
+            _policies = {
+                row.partner: BreakerPolicy(row.fail_max, float(row.reset_timeout), row.half_open_probes)
+                for row in CircuitBreakerPolicy.objects.all()
+            }
+        except Exception as exc:
+            logger.warning("circuit breaker policies unreadable (%s); keeping the last ones", type(exc).__name__)
     return _policies
 
 
 def breaker_policy(name: str) -> BreakerPolicy:
-    try:
-        return breaker_policies().get(name) or default_policy()
-    except Exception:  # the database is down: the defaults still protect the partner
-        logger.warning("circuit breaker policies unreadable; using the defaults", exc_info=True)
-        return default_policy()
+    return breaker_policies().get(name) or default_policy()
 
 
 # ----------------------------------------------------------------------------------------------- breaker
@@ -312,7 +313,7 @@ class BreakerStatus:
 def breaker_statuses(names: list[str] | None = None) -> dict[str, BreakerStatus]:
     """The state of every known breaker (those used or configured), or of `names`, as every process sees it."""
     records = _store_call(lambda store: store.read_all(), "all")
-    wanted = sorted(set(records) | set(breaker_policies_safe())) if names is None else names
+    wanted = sorted(set(records) | set(breaker_policies())) if names is None else names
     now = time.time()
     statuses = {}
     for name in wanted:
@@ -325,13 +326,6 @@ def breaker_statuses(names: list[str] | None = None) -> dict[str, BreakerStatus]
             retry_after=record.retry_after(now) if state == OPEN else 0,
         )
     return statuses
-
-
-def breaker_policies_safe() -> dict[str, BreakerPolicy]:
-    try:
-        return breaker_policies()
-    except Exception:
-        return {}
 
 
 def breakers_open() -> dict[str, int]:

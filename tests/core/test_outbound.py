@@ -105,7 +105,7 @@ def test_breaker_opens_after_failures_and_stops_calling(server, settings):
         with raises_exactly(PartnerUnavailable):
             client.request("GET", "/down", operation="status")
     calls_before = len(seen)
-    with raises_exactly(PartnerUnavailable, match="circuit open"):
+    with raises_exactly(CircuitOpen, match="circuit open"):
         client.request("GET", "/ok", operation="status")
     assert len(seen) == calls_before  # the open breaker did not reach the partner
     assert breaker_statuses(["acme-breaker"])["acme-breaker"].state == "open"
