@@ -5,6 +5,8 @@ from pathlib import Path
 
 from celery import Celery
 
+import core.celery_hooks  # noqa: F401  (request ids into tasks, task metrics, the worker's logging setup)
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "casino.settings")
 
 app = Celery("casino")

@@ -1,11 +1,31 @@
-"""Pieces shared by the player API views: the problem+json schema, money fields, and the player permission."""
+"""Pieces shared by the player API views: the problem+json schema, money fields, the player permission, and the JWT
+authentication that names the player in every log line of the request."""
 
 from __future__ import annotations
 
+from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import permissions, serializers
+from rest_framework_simplejwt.authentication import JWTAuthentication
 
+from core.logcontext import log_context_bind
 from core.money import MoneyError, to_minor
+
+
+class PlayerJWTAuthentication(JWTAuthentication):
+    """simplejwt's bearer authentication; the authenticated player's id then goes on every log line."""
+
+    def authenticate(self, request):
+        result = super().authenticate(request)
+        if result is not None:
+            log_context_bind(player_id=result[0].pk)
+        return result
+
+
+class PlayerJWTScheme(SimpleJWTScheme):
+    """The OpenAPI security scheme of PlayerJWTAuthentication: simplejwt's own bearer scheme."""
+
+    target_class = PlayerJWTAuthentication
 
 
 class ProblemSerializer(serializers.Serializer):

@@ -1,14 +1,16 @@
 """Request ids: every response carries X-Request-ID (the caller's or a new one) and every log line the same id.
 Also the log filter that keeps tokens out of log lines (a WebSocket's `?token=` in a URL, whoever logs it)."""
 
-import contextvars
 import logging
 import re
 import time
 import uuid
 
+from core.logcontext import current_request_id, log_context_reset, request_id_var
+
+__all__ = ["RequestIdLogFilter", "RequestIdMiddleware", "current_request_id"]
+
 access_logger = logging.getLogger("casino.access")
-request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 
 _VALID_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,200}$")
 # A credential in a query string: `token=`, `access_token=`, `refresh=` (any case), up to the next separator.
@@ -17,10 +19,6 @@ _QUERY_TOKEN = re.compile(r"(?i)\b((?:access_|refresh_)?token|refresh)=[^&\s\"']
 
 def redact_tokens(text: str) -> str:
     return _QUERY_TOKEN.sub(r"\1=[redacted]", text)
-
-
-def current_request_id() -> str:
-    return request_id_var.get()
 
 
 class RequestIdMiddleware:
@@ -39,14 +37,24 @@ class RequestIdMiddleware:
         request_id = incoming if _VALID_ID.match(incoming) else uuid.uuid4().hex
         request.request_id = request_id
         request_id_var.set(request_id)
+        log_context_reset()  # a reused thread must not lend the previous request's player or round to this one
         response = self.get_response(request)
         response["X-Request-ID"] = request_id
+        latency_ms = (time.perf_counter() - started) * 1000
+        status = response.status_code
         access_logger.info(
             "%s %s %s %.1fms",
             request.method,
-            redact_tokens(request.get_full_path())[:500],
-            response.status_code,
-            (time.perf_counter() - started) * 1000,
+            request.path[:500],  # never the query string: a WebSocket ?token= or a cursor has no place in logs
+            status,
+            latency_ms,
+            extra={
+                "method": request.method,
+                "path": request.path[:500],
+                "status": status,
+                "latency_ms": round(latency_ms, 1),
+                "outcome": "ok" if status < 400 else ("client_error" if status < 500 else "server_error"),
+            },
         )
         return response
 

@@ -15,7 +15,14 @@ import zeep.exceptions
 from lxml import etree
 from requests.adapters import HTTPAdapter
 
-from core.outbound import OutboundClient, PartnerRejected, PartnerTimeout, PartnerUnavailable, transport_error
+from core.outbound import (
+    OutboundClient,
+    PartnerRejected,
+    PartnerSession,
+    PartnerTimeout,
+    PartnerUnavailable,
+    transport_error,
+)
 from core.signing import sign_request
 from core.tls import TlsMaterial
 
@@ -24,6 +31,8 @@ SOAP_ENV_NS = "http://schemas.xmlsoap.org/soap/envelope/"
 
 class SchemaViolation(PartnerRejected):
     """A message that does not match the partner's XSD; never believed, never retried as is."""
+
+    error_class = "schema"
 
 
 class XsdValidationPlugin(zeep.Plugin):
@@ -73,7 +82,7 @@ class SoapHmacAuth(requests.auth.AuthBase):
 
 
 def soap_session(tls: TlsMaterial | None) -> requests.Session:
-    session = requests.Session()
+    session = PartnerSession()  # carries the platform's X-Request-ID to the partner
     # Partners are reached directly with the CA configured on their row: environment CA bundles and proxies,
     # which requests would otherwise let override session.verify, do not apply.
     session.trust_env = False

@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core import realtime
-from core.metrics import LEDGER_TRANSACTIONS
+from core.metrics import LEDGER_TRANSACTIONS, MONEY_MINOR_UNITS, MONEY_MOVEMENTS
 from core.money import currency_exponent, to_major
 from ledger.errors import AlreadyReversed, HoldNotActive, InsufficientFunds, LedgerKeyConflict
 from ledger.models import Account, AccountKind, Hold, HoldStatus, Transaction
@@ -114,9 +114,32 @@ def _replay_or_raise(error: IntegrityError, key: str, fingerprint: str) -> Trans
     return existing
 
 
-def _count_committed(kind: str) -> None:
+def _game_money(kind: str, legs: Iterable[tuple[int, int]], accounts: dict[int, Account]) -> list[tuple]:
+    """(provider, currency, movement, amount) for each leg on a provider's clearing account: money in is a bet, money
+    out a win, or a rollback when the transaction gives a bet back."""
+    moves = []
+    for account_id, amount in legs:
+        account = accounts[account_id]
+        if account.kind != AccountKind.PROVIDER_CLEARING or not amount:
+            continue
+        provider = account.code.split(":")[1]  # provider_clearing:<provider>:<currency>
+        gives_back = "rollback" in kind or "reversal" in kind
+        movement = "bet" if amount > 0 else ("rollback" if gives_back else "win")
+        moves.append((provider, account.currency, movement, abs(amount)))
+    return moves
+
+
+def _count_committed(kind: str, legs: Iterable[tuple[int, int]] = (), accounts: dict[int, Account] | None = None):
     # Counted on commit: a caller's outer atomic block may still roll the move back.
-    transaction.on_commit(lambda: LEDGER_TRANSACTIONS.labels(kind=kind).inc())
+    moves = _game_money(kind, legs, accounts) if accounts else []
+
+    def count():
+        LEDGER_TRANSACTIONS.labels(kind=kind).inc()
+        for provider, currency, movement, amount in moves:
+            MONEY_MINOR_UNITS.labels(provider=provider, currency=currency, movement=movement).inc(amount)
+            MONEY_MOVEMENTS.labels(provider=provider, currency=currency, movement=movement).inc()
+
+    transaction.on_commit(count)
 
 
 def _apply(
@@ -175,7 +198,7 @@ def transaction_post(
                 metadata=metadata,
             )
             _apply(txn=txn, legs=legs, accounts=accounts, held_delta={})
-            _count_committed(kind)
+            _count_committed(kind, legs, accounts)
     except IntegrityError as error:
         return _replay_or_raise(error, idempotency_key, fingerprint)
     txn.replayed = False
@@ -232,7 +255,7 @@ def transaction_reverse(
                 metadata=metadata,
             )
             _apply(txn=txn, legs=legs, accounts=accounts, held_delta={})
-            _count_committed(kind)
+            _count_committed(kind, legs, accounts)
     except IntegrityError as error:
         if not is_unique_violation(error):
             raise
@@ -342,7 +365,7 @@ def hold_capture(
             Hold.objects.filter(pk=locked_hold.pk).update(
                 status=HoldStatus.CAPTURED, captured_amount=amount, capture_transaction=txn, closed_at=timezone.now()
             )
-            _count_committed(kind)
+            _count_committed(kind, legs, accounts)
     except IntegrityError as error:
         return _replay_or_raise(error, idempotency_key, fingerprint)
     txn.replayed = False

@@ -18,6 +18,7 @@ from core.api import DecimalStringField
 from core.errors import NotFound
 from core.geo import GeoAllowed
 from core.idempotency import idempotent
+from core.logcontext import log_context_bind
 from core.money import to_major
 from payments.selectors import gateways_enabled, payment_for_player
 from payments.services.orders import deposit_create, withdrawal_create
@@ -53,6 +54,7 @@ def _payment_order_place(request, *, create):
     """A deposit and a withdrawal take the same order (gateway, amount, currency); `create` is the service."""
     order = PaymentOrderInputSerializer(data=request.data)
     order.is_valid(raise_exception=True)
+    log_context_bind(partner=f"gateway:{order.validated_data['gateway']}")
     return create(
         user=request.user,
         gateway_code=order.validated_data["gateway"],

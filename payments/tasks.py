@@ -7,6 +7,8 @@ from celery import shared_task
 from django.conf import settings
 from django.core.cache import cache
 
+from core.celery_hooks import task_given_up
+from core.logcontext import log_context_bind
 from core.outbound import PartnerUnavailable
 from payments.services.orders import payout_submit as payout_submit_service
 from payments.services.polling import payments_poll_pending
@@ -21,11 +23,12 @@ def payout_submit(self, payment_id: str) -> str:
     refusal is handled by the service (failed, or settled from the gateway's status). A submission of the same payment
     already in progress makes this one a no-op. After the last retry the payment stays `created` and the poller
     resubmits it later."""
+    log_context_bind(payment_id=payment_id)  # on every line of this run, the finishing one included
     try:
         return payout_submit_service(payment_id=payment_id).status
     except PartnerUnavailable as exc:
         if self.request.retries >= settings.PAYMENTS_SUBMIT_MAX_RETRIES:
-            logger.warning("payout %s not submitted after %s retries: %s", payment_id, self.request.retries, exc)
+            task_given_up(self, reason=f"payout {payment_id} not submitted: {exc}")
             return "created"
         countdown = min(2**self.request.retries * 10, 1800) + random.uniform(0, 5)
         raise self.retry(exc=exc, countdown=countdown) from None

@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from core.api import problem
 from core.inbound import partner_body_read, rejection_count, rejections_check, request_source
+from core.logcontext import log_context_bind
 from payments.errors import UnknownGateway, WebhookInvalidSignature
 from payments.services.webhooks import webhook_delivery_receive, webhook_gateway_get
 
@@ -39,6 +40,7 @@ class PaymentWebhookApi(APIView):
     )
     def post(self, request, gateway_code: str):
         source = request_source(request)
+        log_context_bind(partner=f"gateway:{gateway_code[:50]}")
         rejections_check(scope=REJECTION_SCOPE, source=source)
         try:
             gateway = webhook_gateway_get(gateway_code=gateway_code)

@@ -5,4 +5,7 @@ class ProvidersConfig(AppConfig):
     name = "providers"
 
     def ready(self):
-        from providers import checks  # noqa: F401  (registers the deploy checks of the configured partners)
+        from providers import (
+            checks,  # noqa: F401  (registers the deploy checks of the configured partners)
+            metrics,  # noqa: F401  (registers the pending-rounds figures of /metrics)
+        )

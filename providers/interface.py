@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from core.outbound import PartnerRejected, PartnerUnavailable
+from core.outbound import PartnerPayloadInvalid, PartnerRejected
 
 
-class ProviderPayloadInvalid(PartnerUnavailable):
+class ProviderPayloadInvalid(PartnerPayloadInvalid):
     """A message to or from the provider failed its schema: nothing in it can be believed (a definite failure)."""
 
 

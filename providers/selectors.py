@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Count, Min, QuerySet
 
 from core.errors import NotFound
 from providers.errors import GameNotFound
@@ -54,3 +54,14 @@ def rounds_pending_before(*, created_before: datetime, limit: int = 200) -> list
 
 def providers_enabled() -> QuerySet[Provider]:
     return Provider.objects.filter(enabled=True).order_by("code")
+
+
+def rounds_pending_by_provider() -> dict[str, tuple[int, datetime]]:
+    """Per provider code: how many rounds wait for the provider's answer, and when the oldest was created."""
+    rows = (
+        Round.objects.filter(status=RoundStatus.PENDING)
+        .values("provider__code")
+        .annotate(count=Count("id"), oldest=Min("created_at"))
+        .order_by()
+    )
+    return {row["provider__code"]: (row["count"], row["oldest"]) for row in rows}

@@ -11,6 +11,8 @@ from datetime import timedelta
 from celery import shared_task
 from django.utils import timezone
 
+from core.celery_hooks import task_given_up
+from core.logcontext import log_context_bind
 from core.outbound import PartnerError, PartnerRejected
 from providers.models import RoundStatus
 from providers.selectors import providers_enabled, rounds_pending_before
@@ -29,13 +31,14 @@ def _retry_or_give_up(task, what: str) -> None:
     """Retry later; once the retries are spent, log and stop. A pending round is picked up again by the pending-rounds
     sweep; an acknowledgement given up here is not re-sent (no sweep covers acknowledgements yet)."""
     if task.request.retries >= task.max_retries:
-        logger.error("%s: giving up after %s retries", what, task.request.retries)
+        task_given_up(task, reason=what)
         return
     raise task.retry(countdown=backoff(task.request.retries))
 
 
 @shared_task(bind=True, name="providers.round_resolve", max_retries=8, acks_late=True)
 def round_resolve_task(self, round_id: str) -> str:
+    log_context_bind(round_id=round_id)  # on every line of this run, the finishing one included
     try:
         round_obj = round_resolve(round_id=round_id)
     except PartnerRejected as exc:
@@ -52,6 +55,7 @@ def round_resolve_task(self, round_id: str) -> str:
 
 @shared_task(bind=True, name="providers.round_acknowledge", max_retries=10, acks_late=True)
 def round_acknowledge_task(self, round_id: str) -> str:
+    log_context_bind(round_id=round_id)  # on every line of this run, the finishing one included
     try:
         round_provider_acknowledge(round_id=round_id)
     except PartnerRejected as exc:

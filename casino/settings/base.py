@@ -135,13 +135,15 @@ STORAGES = {
 }
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
-# LOG_FORMAT=json writes one JSON object per line (python-json-logger) for an ELK/Loki pipeline.
+# LOG_FORMAT=json writes one JSON object per line (python-json-logger) for an ELK/Loki pipeline, from every process
+# (Celery workers log through this setup too): the request id, and where known the player_id, partner, round_id,
+# payment_id, task, latency_ms and outcome, are fields of the line (core.logcontext).
 LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {
-        "request_id": {"()": "core.middleware.RequestIdLogFilter"},
+        "request_id": {"()": "core.logcontext.LogContextFilter"},
         "redact_tokens": {"()": "core.middleware.TokenRedactingLogFilter"},
     },
     "formatters": {

@@ -12,6 +12,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "UTC"
+# The worker logs through Django's LOGGING (JSON lines with LOG_FORMAT=json) instead of taking over the root logger;
+# core.celery_hooks connects the setup_logging signal to that end.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # Periodic jobs; django-celery-beat copies these into the admin, where staff can change or pause them.
 # Apps add their own entries here (reconciliation, polling), all in one place.

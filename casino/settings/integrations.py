@@ -1,5 +1,6 @@
 """Outbound integrations: providers, gateways, sandbox partners, circuit breaker."""
 
+from .base import REDIS_URL
 from .env import env
 
 # Development defaults for the bundled sandbox partners only; real partners' secrets live encrypted in the database.
@@ -16,9 +17,15 @@ SANDBOX_PROVIDER_SECRET = env.str("SANDBOX_PROVIDER_SECRET", default=DEVELOPMENT
 # Outbound HTTP defaults (a provider or gateway row can override its own timeouts).
 OUTBOUND_CONNECT_TIMEOUT = env.float("OUTBOUND_CONNECT_TIMEOUT", default=3.0)
 OUTBOUND_READ_TIMEOUT = env.float("OUTBOUND_READ_TIMEOUT", default=10.0)
-# Circuit breaker: open after this many consecutive failures, try again after the reset timeout.
+# Circuit breakers (defaults; staff set each partner's own in the admin, Circuit breakers): open after this many
+# consecutive failures, fail at once for the reset timeout, then let this many probes through to decide.
 CIRCUIT_FAIL_MAX = env.int("CIRCUIT_FAIL_MAX", default=5)
 CIRCUIT_RESET_SECONDS = env.int("CIRCUIT_RESET_SECONDS", default=30)
+CIRCUIT_HALF_OPEN_PROBES = env.int("CIRCUIT_HALF_OPEN_PROBES", default=1)
+# Where breaker state lives: "redis" shares it between every web and worker process (the default with REDIS_URL;
+# CIRCUIT_BREAKER_REDIS_URL defaults to the cache's Redis), "local" keeps it per process (the embedded default).
+CIRCUIT_BREAKER_STORE = env.str("CIRCUIT_BREAKER_STORE", default="redis" if REDIS_URL else "local")
+CIRCUIT_BREAKER_REDIS_URL = env.str("CIRCUIT_BREAKER_REDIS_URL", default="")
 
 GAMES_CACHE_SECONDS = env.int("GAMES_CACHE_SECONDS", default=300)
 # The sandbox game provider's RNG seed: one round id always plays the same way under one seed.

@@ -145,7 +145,7 @@ GEO_COUNTRY_HEADER = env.str("GEO_COUNTRY_HEADER", default="")
 GEOIP2_DATABASE = env.str("GEOIP2_DATABASE", default="")
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework_simplejwt.authentication.JWTAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["core.api.PlayerJWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # A JSON parser with a depth and size limit: a deeply nested body is a 400, not a RecursionError.

@@ -1,8 +1,9 @@
 """The game lobby: GET /games, served from the shared cache with an ETag (304 on If-None-Match).
 
 The cached copy is keyed by the catalogue's version number, which `providers.services.games_cache_invalidate`
-bumps whenever staff or the catalogue sync change a game or a provider, so no stale copy is ever served again.
-GET /games/version tells that number to the gateway, which keys its own shared copy by it (deploy/nginx/).
+bumps whenever staff or the catalogue sync change a game or a provider, so no stale copy is ever served again, and
+by the providers whose circuit is open, whose games are listed `available: false` until it lets probes through.
+GET /games/version tells that version to the gateway, which keys its own shared copy by it (deploy/nginx/).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.breakers import breakers_open
 from core.money import to_major
 from providers.models import Game
 from providers.selectors import games_catalogue
@@ -35,13 +37,16 @@ class GameSerializer(serializers.Serializer):
     min_bet = serializers.SerializerMethodField()
     max_bet = serializers.SerializerMethodField()
     currency = serializers.CharField()
-    available = serializers.BooleanField(source="enabled")
+    available = serializers.SerializerMethodField()
 
     def get_min_bet(self, game: Game) -> str:
         return to_major(game.min_bet, game.currency)
 
     def get_max_bet(self, game: Game) -> str:
         return to_major(game.max_bet, game.currency)
+
+    def get_available(self, game: Game) -> bool:
+        return game.enabled and game.provider.code not in self.context.get("providers_down", ())
 
 
 class GameListSerializer(serializers.Serializer):
@@ -50,10 +55,12 @@ class GameListSerializer(serializers.Serializer):
 
 def _catalogue_representation() -> tuple[dict, str]:
     """The rendered list and its ETag, from the shared cache or built once per catalogue version."""
-    key = f"games:catalogue:v{games_cache_version()}"
+    # A provider whose circuit is open offers nothing that could be played now; its recovery changes the key back.
+    down = sorted(breakers_open())
+    key = f"games:catalogue:v{games_cache_version()}" + (f":down:{','.join(down)}" if down else "")
     cached = cache.get(key)
     if cached is None:
-        body = GameListSerializer({"results": list(games_catalogue())}).data
+        body = GameListSerializer({"results": list(games_catalogue())}, context={"providers_down": down}).data
         body = json.loads(json.dumps(body))  # plain dicts and lists, as they come back from the cache
         etag = '"' + hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:32] + '"'
         cached = {"body": body, "etag": etag}

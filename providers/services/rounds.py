@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from core import realtime
 from core.errors import IdempotencyKeyConflict, NotFound, ValidationFailed
+from core.logcontext import log_context_bind
 from core.money import to_major
 from core.outbound import PartnerError, PartnerTimeout
 from ledger.models import Account, AccountKind, HoldStatus
@@ -86,6 +87,7 @@ def round_play(*, player, session_id, game_id, bet: int, idempotency_key: str) -
         )
     wallet = wallet_get_or_create(user=player, currency=session.currency)
     round_id = uuid.uuid4()
+    log_context_bind(round_id=round_id, partner=session.provider.code)
     try:
         with transaction.atomic():
             # No expiry on the hold: a pending round keeps its bet reserved until the resolver knows the outcome.

@@ -6,9 +6,12 @@ import time
 import pytest
 from prometheus_client import REGISTRY
 
+from core.breakers import breaker_statuses
 from core.outbound import (
+    CircuitOpen,
     OutboundClient,
     PartnerError,
+    PartnerPayloadInvalid,
     PartnerRejected,
     PartnerTimeout,
     PartnerUnavailable,
@@ -102,10 +105,10 @@ def test_breaker_opens_after_failures_and_stops_calling(server, settings):
         with raises_exactly(PartnerUnavailable):
             client.request("GET", "/down", operation="status")
     calls_before = len(seen)
-    with raises_exactly(PartnerUnavailable, match="circuit open"):
+    with raises_exactly(CircuitOpen, match="circuit open"):
         client.request("GET", "/ok", operation="status")
     assert len(seen) == calls_before  # the open breaker did not reach the partner
-    assert _count("casino_circuit_breaker_state", {"provider": "acme-breaker"}) == 2
+    assert breaker_statuses(["acme-breaker"])["acme-breaker"].state == "open"
     assert (
         _count(
             "casino_provider_request_duration_seconds_count",
@@ -186,3 +189,62 @@ def test_a_connection_dropped_after_sending_is_an_unknown_outcome():
             client.request("POST", "/play", operation="play", json={})
     finally:
         listener.close()
+
+
+def test_the_request_id_goes_to_the_partner(server):
+    from core.logcontext import request_id_var
+
+    token = request_id_var.set("trace-out-1")
+    try:
+        OutboundClient(name="acme-trace", base_url=server).request("GET", "/ok", operation="status")
+    finally:
+        request_id_var.reset(token)
+    assert seen[-1]["headers"]["X-Request-Id"] == "trace-out-1"
+
+
+def _errors(provider, error_class):
+    return _count(
+        "casino_partner_errors_total", {"provider": provider, "operation": "status", "error_class": error_class}
+    )
+
+
+def test_errors_are_counted_by_class(server, settings):
+    settings.CIRCUIT_FAIL_MAX = 100
+    client = OutboundClient(name="acme-classes", base_url=server, read_timeout=0.2)
+    for path, error in (("/bad", PartnerRejected), ("/down", PartnerUnavailable), ("/slow", PartnerTimeout)):
+        with pytest.raises(error):
+            client.request("GET", path, operation="status")
+    with pytest.raises(PartnerUnavailable):
+        OutboundClient(name="acme-classes", base_url="http://127.0.0.1:9").request("GET", "/ok", operation="status")
+
+    def refuse(answer):
+        raise PartnerPayloadInvalid("the answer fails its schema")
+
+    with pytest.raises(PartnerPayloadInvalid):
+        client.request("GET", "/ok", operation="status", parse=refuse)
+    assert [_errors("acme-classes", c) for c in ("4xx", "5xx", "timeout", "refused", "schema")] == [1, 1, 1, 1, 1]
+
+
+def test_schema_failures_count_against_the_partner(server, settings):
+    settings.CIRCUIT_FAIL_MAX = 2
+
+    def refuse(answer):
+        raise PartnerPayloadInvalid("nonsense")
+
+    client = OutboundClient(name="acme-garbage", base_url=server)
+    for _ in range(2):
+        with pytest.raises(PartnerPayloadInvalid):
+            client.request("GET", "/ok", operation="status", parse=refuse)
+    with pytest.raises(CircuitOpen):
+        client.request("GET", "/ok", operation="status")
+
+
+def test_a_partner_rows_own_breaker_policy_wins(server, db):
+    from core.breakers import BreakerPolicy
+
+    client = OutboundClient(name="acme-own-policy", base_url=server, breaker_policy=BreakerPolicy(1, 30.0, 1))
+    with pytest.raises(PartnerUnavailable):
+        client.request("GET", "/down", operation="status")
+    with pytest.raises(CircuitOpen) as refused:
+        client.request("GET", "/ok", operation="status")
+    assert 29 <= refused.value.retry_after <= 30

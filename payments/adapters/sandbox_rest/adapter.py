@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from core.money import MoneyError, to_major, to_minor
-from core.outbound import PartnerRejected, PartnerUnavailable
+from core.outbound import PartnerPayloadInvalid, PartnerRejected, PartnerUnavailable
 from core.schemas import SchemaDirectory
 from core.signing import any_signature_matches, check_timestamp, hmac_hex
 from payments.errors import ValidationFailed, WebhookInvalidSignature, WebhookStaleSignature
@@ -44,7 +44,7 @@ class SandboxRestAdapter(GatewayAdapter):
         errors = SCHEMAS.errors("payment", answer)
         if errors:
             # A gateway answering nonsense did not do what we asked as far as we can tell: treat as unavailable.
-            raise PartnerUnavailable(f"gateway {self.gateway.code}: answer does not match the schema: {errors}")
+            raise PartnerPayloadInvalid(f"gateway {self.gateway.code}: answer does not match the schema: {errors}")
         return answer
 
     def _status(self, answer: dict) -> GatewayStatus:
@@ -53,19 +53,18 @@ class SandboxRestAdapter(GatewayAdapter):
         )
 
     def _create(self, path: str, operation: str, order: PaymentOrder) -> GatewayAcceptance:
-        answer = self._believed(
-            self.gateway.outbound_client().request(
-                "POST",
-                path,
-                operation=operation,
-                json={
-                    "merchant_reference": order.payment_id,
-                    "amount": to_major(order.amount, order.currency),
-                    "currency": order.currency,
-                    "customer_id": order.player_id,
-                    "callback_url": order.callback_url,
-                },
-            )
+        answer = self.gateway.outbound_client().request(
+            "POST",
+            path,
+            operation=operation,
+            json={
+                "merchant_reference": order.payment_id,
+                "amount": to_major(order.amount, order.currency),
+                "currency": order.currency,
+                "customer_id": order.player_id,
+                "callback_url": order.callback_url,
+            },
+            parse=self._believed,
         )
         status = self._status(answer)
         if answer["merchant_reference"] != order.payment_id or (status.amount, status.currency) != (
@@ -89,7 +88,7 @@ class SandboxRestAdapter(GatewayAdapter):
         else:  # by our reference: the gateway's answer to the submission never arrived
             path = f"api/{'payouts' if kind == 'withdrawal' else 'payments'}/by-merchant-reference/{payment_id}"
         try:
-            answer = self._believed(self.gateway.outbound_client().request("GET", path, operation="fetch_status"))
+            answer = self.gateway.outbound_client().request("GET", path, operation="fetch_status", parse=self._believed)
         except PartnerRejected as exc:
             if not reference and exc.status == 404:
                 raise GatewayPaymentUnknown(

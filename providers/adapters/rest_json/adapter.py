@@ -170,26 +170,40 @@ class RestJsonAdapter(ProviderAdapter):
 
     def open_session(self, request: SessionOpenRequest) -> SessionOpened:
         body = session_request_body(request)
-        return session_opened_from(self.client.request("POST", "v2/sessions", operation="session", json=body))
+        return self.client.request("POST", "v2/sessions", operation="session", json=body, parse=session_opened_from)
 
     def play_round(self, request: PlayRequest) -> PlayResult:
         body = play_request_body(request)
         try:
-            payload = self.client.request("POST", "v2/rounds", operation="play", json=body)
+            return self.client.request(
+                "POST",
+                "v2/rounds",
+                operation="play",
+                json=body,
+                parse=lambda payload: play_result_from(payload, request),
+            )
         except PartnerRejected as exc:
             if vendor_error_code(exc.body) == "INVALID_SESSION":
                 raise ProviderSessionInvalid(str(exc), status=exc.status, body=exc.body) from exc
             raise
-        return play_result_from(payload, request)
 
     def round_status(self, *, round_id: str, currency: str) -> RoundState:
-        payload = self.client.request("GET", f"v2/rounds/{quote(round_id, safe='')}", operation="status")
-        return round_state_from(payload, round_id=round_id, currency=currency)
+        return self.client.request(
+            "GET",
+            f"v2/rounds/{quote(round_id, safe='')}",
+            operation="status",
+            parse=lambda payload: round_state_from(payload, round_id=round_id, currency=currency),
+        )
 
     def acknowledge_round(self, *, round_id: str) -> None:
         body = validate("ack_request", {})
-        payload = self.client.request("POST", f"v2/rounds/{quote(round_id, safe='')}/ack", operation="ack", json=body)
-        validate("ack_response", payload)
+        self.client.request(
+            "POST",
+            f"v2/rounds/{quote(round_id, safe='')}/ack",
+            operation="ack",
+            json=body,
+            parse=lambda payload: validate("ack_response", payload),
+        )
 
     def list_games(self) -> list[GameInfo]:
-        return games_from(self.client.request("GET", "v2/games", operation="games"))
+        return self.client.request("GET", "v2/games", operation="games", parse=games_from)

@@ -13,6 +13,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.utils import timezone
 
 from core.errors import ApplicationError, ValidationFailed, problem_body
+from core.logcontext import log_context_bind
 from core.metrics import INBOUND_MESSAGES
 from core.money import MoneyError, to_minor
 from core.signing import verify_request
@@ -88,6 +89,8 @@ def wallet_callback_receive(
             raise UnknownAction(f"Wallet action {action!r} does not exist; use balance, bet, win or rollback.")
         payload = callback_body_parse(action=action, raw=body)
         transaction_id = payload.get("transaction_id", "")
+        log_context_bind(partner=provider.code, player_id=payload.get("player_id"),
+                         round_id=payload.get("round_id"), transaction_id=transaction_id)  # fmt: skip
         answer = _dispatch(provider=provider, handler=handler, payload=payload)
     except ApplicationError as error:
         wallet_callback_close(

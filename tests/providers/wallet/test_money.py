@@ -259,3 +259,18 @@ def test_rollback_reusing_the_bets_id_reverses_it(wallet, player, session):
     response = wallet.call("rollback", rollback_body(session, transaction_id="b-1", reference="b-1", amount="2.50"))
     assert response.json() == {"balance": "100.00", "currency": "EUR", "transaction_id": "b-1", "status": "ok"}
     assert Transaction.objects.get(idempotency_key="wallet:acme:rollback b-1").kind == "wallet_rollback"
+
+
+def test_seamless_money_is_counted_as_bets_wins_and_rollbacks(wallet, player, session):
+    from prometheus_client import REGISTRY
+
+    def counted(movement):
+        labels = {"provider": "acme", "currency": "EUR", "movement": movement}
+        return REGISTRY.get_sample_value("casino_money_minor_units_total", labels) or 0
+
+    before = {m: counted(m) for m in ("bet", "win", "rollback")}
+    wallet.call("bet", move(session, transaction_id="b-1", round_id="r-1", amount="2.50"))
+    wallet.call("bet", move(session, transaction_id="b-2", round_id="r-2", amount="1.00"))
+    wallet.call("win", move(session, transaction_id="w-1", round_id="r-2", amount="4.00"))
+    wallet.call("rollback", rollback_body(session, transaction_id="rb-1", reference="b-1"))
+    assert {m: counted(m) - before[m] for m in before} == {"bet": 350, "win": 400, "rollback": 250}
