@@ -2,18 +2,29 @@
 
 from datetime import timedelta
 
+from django.core.exceptions import ImproperlyConfigured
+
 from .base import DEBUG, SANDBOX_MODE
 from .env import env
 
 # A secret key is required outside development; `make run` writes a random one into .env on first use.
+_SANDBOX_SECRET_KEY = "sandbox-only-insecure-secret-key-change-me"  # noqa: S105  (known, so refused below)
 if DEBUG or SANDBOX_MODE:
-    SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="sandbox-only-insecure-secret-key-change-me")
+    SECRET_KEY = env.str("DJANGO_SECRET_KEY", default=_SANDBOX_SECRET_KEY)
 else:
     SECRET_KEY = env.str("DJANGO_SECRET_KEY")
 
 # Keys for credentials stored encrypted in the database (Fernet, urlsafe base64, 32 bytes).
 # Comma-separated; the first encrypts, all decrypt, so keys can be rotated.
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
+
+if not (DEBUG or SANDBOX_MODE):
+    # Production refuses the development defaults: a known secret key, or credentials encrypted with a key derived
+    # from it (SANDBOX_MODE=1 must be said out loud to run with them, as `make run` does).
+    if SECRET_KEY == _SANDBOX_SECRET_KEY:
+        raise ImproperlyConfigured("DJANGO_SECRET_KEY is the sandbox default; set a secret one for production")
+    if not FIELD_ENCRYPTION_KEYS:
+        raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS is required outside sandbox mode")
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
