@@ -1,4 +1,5 @@
-"""Seeds the sandbox game provider: its Provider row (calling this site's /sandbox/provider/) and its games."""
+"""Seeds the sandbox game provider: its Provider row (calling /sandbox/provider/ where the sandbox partners are served)
+and its games."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Seeds the SOAP sandbox game provider: its Provider row (calling this site's /sandbox/soap-provider/) and, where
-the catalogue models exist, its games (called by manage.py sandbox_seed)."""
+"""Seeds the SOAP sandbox game provider: its Provider row (calling /sandbox/soap-provider/ where the sandbox partners
+are served) and, where the catalogue models exist, its games (called by manage.py sandbox_seed)."""
 
 from __future__ import annotations
 
