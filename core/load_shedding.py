@@ -1,8 +1,15 @@
-"""Load shedding: a process answers 503 with Retry-After when it already serves its share of requests, or when no
-database connection frees up in time, instead of queueing without bound or failing with a 500."""
+"""Overload control: each server process works on a bounded number of requests at once, queues the rest for a
+bounded time, and answers 503 with Retry-After past that (or when no database connection frees up in time), so a
+burst never becomes 500s or a queue that outlives it.
 
+`AdmissionControl` wraps the ASGI application (casino/asgi.py): a request waiting for its turn costs an await in the
+event loop, not a thread, so a burst of hundreds of connections leaves the admitted requests their CPU.
+"""
+
+import asyncio
+import json
 import logging
-import threading
+import uuid
 
 from django.conf import settings
 from django.db import OperationalError
@@ -13,38 +20,70 @@ from core.errors import PROBLEM_CONTENT_TYPE, problem_body
 
 logger = logging.getLogger(__name__)
 
-
-def _busy(detail: str) -> JsonResponse:
-    body = problem_body(status=503, code="server_busy", title="Server busy", detail=detail)
-    response = JsonResponse(body, status=503, content_type=PROBLEM_CONTENT_TYPE)
-    response["Retry-After"] = str(settings.SERVER_BUSY_RETRY_AFTER_SECONDS)
-    return response
+BUSY_CODE, BUSY_TITLE = "server_busy", "Server busy"
 
 
-class LoadSheddingMiddleware:
-    """Admits at most SERVER_MAX_IN_FLIGHT requests at a time in this process (0: no limit).
+class AdmissionControl:
+    """ASGI middleware: at most `limit` HTTP requests in the application at once (0: no limit); a request that waits
+    longer than `queue_timeout` seconds for its turn is answered 503 `server_busy` with Retry-After."""
 
-    A bounded queue keeps latency bounded: a request past the limit is answered at once, cheaply, so that the ones
-    admitted finish in time and the client retries after a second. The limit is per process, like the pool."""
+    def __init__(self, app, *, limit: int, queue_timeout: float, retry_after: int):
+        self.app, self.limit, self.queue_timeout, self.retry_after = app, limit, queue_timeout, retry_after
+        self.slots: asyncio.Semaphore | None = None  # made on first use, inside the server's event loop
 
-    def __init__(self, get_response):
-        self.get_response = get_response
-        limit = settings.SERVER_MAX_IN_FLIGHT
-        self.slots = threading.BoundedSemaphore(limit) if limit > 0 else None
-
-    def __call__(self, request):
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or self.limit <= 0:
+            return await self.app(scope, receive, send)
         if self.slots is None:
-            return self.get_response(request)
-        if not self.slots.acquire(blocking=False):
-            return _busy("Too many requests in flight; retry shortly.")
+            self.slots = asyncio.Semaphore(self.limit)
         try:
-            return self.get_response(request)
+            async with asyncio.timeout(self.queue_timeout):
+                await self.slots.acquire()
+        except TimeoutError:
+            return await self.busy(scope, send)
+        try:
+            return await self.app(scope, receive, send)
         finally:
             self.slots.release()
 
+    async def busy(self, scope, send) -> None:
+        headers = dict(scope.get("headers") or [])
+        request_id = headers.get(b"x-request-id", b"").decode("latin-1")[:200] or uuid.uuid4().hex
+        body = json.dumps(
+            problem_body(status=503, code=BUSY_CODE, title=BUSY_TITLE, detail="Too many requests at once; retry.")
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 503,
+                "headers": [
+                    (b"content-type", PROBLEM_CONTENT_TYPE.encode()),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"retry-after", str(self.retry_after).encode()),
+                    (b"x-request-id", request_id.encode("latin-1", "replace")),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+
+class PoolTimeoutMiddleware:
+    """Django middleware: a request that got no database connection within DATABASE_POOL_TIMEOUT (every connection
+    of this process's pool stayed busy) is overload, not a bug: 503 with Retry-After instead of a 500."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
     def process_exception(self, request, exception):
-        # Every connection of this process's pool stayed busy for DATABASE_POOL_TIMEOUT: overload, not a bug.
         if isinstance(exception, OperationalError) and isinstance(exception.__cause__, PoolTimeout):
             logger.warning("no database connection within the pool timeout: answered 503")
-            return _busy("No database connection free in time; retry shortly.")
+            body = problem_body(
+                status=503, code=BUSY_CODE, title=BUSY_TITLE, detail="No database connection free in time; retry."
+            )
+            response = JsonResponse(body, status=503, content_type=PROBLEM_CONTENT_TYPE)
+            response["Retry-After"] = str(settings.SERVER_BUSY_RETRY_AFTER_SECONDS)
+            return response
         return None

@@ -37,7 +37,7 @@ if SANDBOX_MODE:
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "core.middleware.RequestIdMiddleware",
-    "core.load_shedding.LoadSheddingMiddleware",
+    "core.load_shedding.PoolTimeoutMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -48,8 +48,10 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
-# Load shedding (core.load_shedding): requests one process serves at once before it answers 503 with Retry-After.
-SERVER_MAX_IN_FLIGHT = env.int("SERVER_MAX_IN_FLIGHT", default=64)
+# Overload control (core.load_shedding): HTTP requests one server process works on at once (0: no limit), how long
+# a request may wait for its turn, and the Retry-After of the 503 `server_busy` it gets past that.
+SERVER_MAX_IN_FLIGHT = env.int("SERVER_MAX_IN_FLIGHT", default=16)
+SERVER_QUEUE_TIMEOUT = env.float("SERVER_QUEUE_TIMEOUT", default=2.0)
 SERVER_BUSY_RETRY_AFTER_SECONDS = env.int("SERVER_BUSY_RETRY_AFTER_SECONDS", default=1)
 
 ROOT_URLCONF = "casino.urls"

@@ -2,6 +2,7 @@
 database connection bound gets answers or 503 + Retry-After, never another 5xx; PostgreSQL never sees more
 connections than the bound; service is normal right after; SIGTERM stops every process."""
 
+import json
 import os
 import subprocess
 import sys
@@ -11,6 +12,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
+from websockets.sync.client import connect
 
 from tests.serving.servers import (
     ROOT,
@@ -121,10 +123,21 @@ def test_burst_beyond_the_connection_bound(serving_database, tmp_path):
         assert all(a.headers.get("Retry-After") for a in answers if a.status_code == 503)
         assert 0 < peak <= BOUND, (peak, BOUND)
 
-        # Right after the burst: normal service, and every process back within its pool.
+        # Right after the burst: normal service (HTTP and the player's WebSocket on the same port), and every process
+        # back within its pool.
         assert http.get(f"{site}/api/v1/me/balance", timeout=10).status_code == 200
-        again = http.post(f"{site}/api/v1/spin", json=spin, headers={"Idempotency-Key": uuid.uuid4().hex}, timeout=10)
-        assert again.status_code == 200, again.text
+        token = http.headers["Authorization"].removeprefix("Bearer ")
+        with connect(f"ws://127.0.0.1:{port}/ws/player/", subprotocols=["bearer", token], origin=site) as socket:
+            again = http.post(
+                f"{site}/api/v1/spin", json=spin, headers={"Idempotency-Key": uuid.uuid4().hex}, timeout=10
+            )
+            assert again.status_code == 200, again.text
+            pushed = {}
+            while not {"balance.updated", "round.settled"} <= pushed.keys():
+                message = json.loads(socket.recv(timeout=10))
+                pushed[message["type"]] = message
+        assert pushed["balance.updated"]["balance"] == again.json()["balance"], pushed
+        assert pushed["round.settled"]["round_id"] == again.json()["round_id"], pushed
         assert _connections(name) <= BOUND
 
         audit = subprocess.run(
