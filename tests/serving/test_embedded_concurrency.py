@@ -38,6 +38,8 @@ def embedded(tmp_path):
         SITE_URL=site,
         # No worker here: tasks run where they are sent (kombu's filesystem queue lives in the checkout's var/).
         CELERY_TASK_ALWAYS_EAGER="1",
+        # Every request reaches SQLite at once (no admission queue in front): its own locking is what is tested.
+        SERVER_MAX_IN_FLIGHT="0",
         THROTTLE_USER="1000000/minute",
         THROTTLE_ANON="1000000/minute",
     )
