@@ -16,7 +16,7 @@ REDIS_TEST_DB_BASE ?= 1
 TEST_ENV := DJANGO_SETTINGS_MODULE=casino.settings.test DATABASE_URL=$(TEST_PG)/$(DB_NAME) \
 	DATABASE_TEST_TEMPLATE=$(DB_NAME)_test_template REDIS_URL=$(TEST_REDIS) REDIS_TEST_DB_BASE=$(REDIS_TEST_DB_BASE)
 
-.PHONY: install run test lint audit lock format services bench clean grpc
+.PHONY: install run serve test lint audit lock format services bench bench-http clean grpc
 
 # Installs exactly the locked versions, each checked against its hash.
 $(STAMP): requirements-dev.lock
@@ -31,6 +31,10 @@ install: $(STAMP)
 
 run: install
 	bin/run
+
+# The production process set from the environment (DATABASE_URL, REDIS_URL, PORT, secrets); see the README.
+serve: install
+	bin/serve
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -64,6 +68,12 @@ grpc: install
 
 bench: install services
 	DATABASE_URL=$(TEST_PG)/casino_bench $(PY) bench/ledger.py
+
+# bin/serve on its own database and Redis database, driven by wrk (apt-get install wrk); BENCH_ARGS for bench/http_load.py.
+BENCH_REDIS ?= redis://127.0.0.1:6379/15
+bench-http: install services
+	@command -v wrk >/dev/null || { echo "bench-http needs wrk (apt-get install wrk)"; exit 2; }
+	BENCH_DATABASE_URL=$(TEST_PG)/casino_bench_http BENCH_REDIS_URL=$(BENCH_REDIS) $(PY) bench/http_load.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var .env

@@ -27,6 +27,7 @@ urlpatterns = [
     path("webhooks/payments/", include("payments.webhook_urls")),
 ]
 
-if settings.SANDBOX_MODE:
-    # The bundled sandbox partners run for real over HTTP in their own URL spaces, only in sandbox mode.
+if settings.SANDBOX_MODE and not settings.SANDBOX_PARTNERS_URL:
+    # The bundled sandbox partners run for real over HTTP in their own URL spaces, only in sandbox mode; with
+    # SANDBOX_PARTNERS_URL set (`make serve`) they run in a server process of their own and not here.
     urlpatterns += [path("sandbox/", include("sandbox.urls"))]

@@ -5,6 +5,9 @@ from .env import BASE_DIR, VAR_DIR, env
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 SANDBOX_MODE = env.bool("SANDBOX_MODE", default=False)
 SITE_URL = env.str("SITE_URL", default=f"http://127.0.0.1:{env.int('PORT', default=8000)}")
+# Where the bundled sandbox partners are served: empty means on this site under /sandbox/ (`make run`); `make serve`
+# runs them in a server process of their own and sets this to its base URL.
+SANDBOX_PARTNERS_URL = env.str("SANDBOX_PARTNERS_URL", default="")
 
 INSTALLED_APPS = [
     "daphne",
@@ -39,6 +42,7 @@ if SANDBOX_MODE:
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "core.middleware.RequestIdMiddleware",
+    "core.load_shedding.PoolTimeoutMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files straight from STATIC_ROOT, before sessions and auth: the embedded default's CDN-ready origin.
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -54,6 +58,12 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
+
+# Overload control (core.load_shedding): HTTP requests one server process works on at once (0: no limit), how long
+# a request may wait for its turn, and the Retry-After of the 503 `server_busy` it gets past that.
+SERVER_MAX_IN_FLIGHT = env.int("SERVER_MAX_IN_FLIGHT", default=16)
+SERVER_QUEUE_TIMEOUT = env.float("SERVER_QUEUE_TIMEOUT", default=2.0)
+SERVER_BUSY_RETRY_AFTER_SECONDS = env.int("SERVER_BUSY_RETRY_AFTER_SECONDS", default=1)
 
 ROOT_URLCONF = "casino.urls"
 WSGI_APPLICATION = "casino.wsgi.application"
@@ -79,10 +89,34 @@ TEMPLATES = [
 # Embedded default: SQLite in var/. Production: DATABASE_URL=postgres://... (psycopg 3).
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Writers wait for the lock instead of failing at once; SQLite serialises them anyway.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            # BEGIN IMMEDIATE takes the write lock at the start of every atomic block: a deferred transaction that
+            # read first and then wrote would fail with "database is locked" instead of waiting for the lock.
+            "transaction_mode": "IMMEDIATE",
+            # How long a writer waits for the lock (seconds) before it fails; SQLite serialises writers anyway.
+            "timeout": env.int("SQLITE_BUSY_TIMEOUT", default=20),
+            # WAL lets readers run beside the one writer; NORMAL syncs at checkpoints, still safe against crashes.
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
 else:
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+    # DATABASE_POOL_SIZE > 0 (the default): each process keeps psycopg's connection pool of at most that many
+    # connections, shared by its threads; a request takes one for its duration and waits at most
+    # DATABASE_POOL_TIMEOUT seconds for one. 0: Django's own per-thread connections, kept DATABASE_CONN_MAX_AGE s.
+    DATABASE_POOL_SIZE = env.int("DATABASE_POOL_SIZE", default=4)
+    if DATABASE_POOL_SIZE > 0:
+        DATABASES["default"]["CONN_MAX_AGE"] = 0  # required by Django with a pool: close() returns to the pool
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": min(env.int("DATABASE_POOL_MIN_SIZE", default=1), DATABASE_POOL_SIZE),
+            "max_size": DATABASE_POOL_SIZE,
+            "timeout": env.float("DATABASE_POOL_TIMEOUT", default=5.0),
+            # Connections above min_size opened in a burst are closed after this long unused.
+            "max_idle": env.float("DATABASE_POOL_MAX_IDLE", default=60.0),
+        }
+    else:
+        DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
+    # A cheap check when a connection is taken (from the pool or reused): a restarted server costs one error, not many.
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["default"]["TEST"] = {"TEMPLATE": env.str("DATABASE_TEST_TEMPLATE", default="") or None}
 
@@ -91,7 +125,7 @@ CACHE_KEY_PREFIX = env.str("CACHE_KEY_PREFIX", default="casino")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "core.cache.SharedRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": CACHE_KEY_PREFIX,
         }

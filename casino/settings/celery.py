@@ -37,7 +37,7 @@ else:
         "data_folder_in": str(CELERY_FILESYSTEM_DIR / "queue"),
         "data_folder_out": str(CELERY_FILESYSTEM_DIR / "queue"),
         "processed_folder": str(CELERY_FILESYSTEM_DIR / "processed"),
-        # Exchange tables (broadcast, e.g. worker control); kombu's default is ./control at the working directory.
+        # The exchange tables (broadcast, remote control): under var/ too, not in whatever folder the worker starts in.
         "control_folder": str(CELERY_FILESYSTEM_DIR / "control"),
         "store_processed": False,
     }

@@ -20,6 +20,8 @@ DEVELOPMENT_FIELD_ENCRYPTION_KEY = "c2FuZGJveC1vbmx5LWZpZWxkLWVuY3J5cHRpb24ta2U=
 def _required_key(name: str, development_default: str) -> str:
     """Outside development each key must come from the environment: a missing or empty one stops the process."""
     value = env.str(name, default="")
+    if value and value == development_default and not DEVELOPMENT:
+        raise ImproperlyConfigured(f"{name} is the sandbox default; set a secret one for production.")
     if value:
         return value
     if DEVELOPMENT:

@@ -23,6 +23,9 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"user": "100000/minute", "anon": "10
 # Live-server threads open their own connections; closing them after each request lets the test database be
 # dropped at the end of the run (persistent connections would keep it "in use by other sessions").
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+# No pool in the test process: the test database is created and dropped under it, and live-server threads come and
+# go. The production process set is tested with its pool in a subprocess (tests/serving/).
+DATABASES["default"].get("OPTIONS", {}).pop("pool", None)  # noqa: F405
 if "sandbox" not in INSTALLED_APPS:  # noqa: F405  (base decided the apps before SANDBOX_MODE was set here)
     INSTALLED_APPS.append("sandbox")  # noqa: F405
 # Tests render admin pages without a collectstatic run: plain names (tests/deploy/test_static_files.py collects

@@ -3,6 +3,7 @@
 from django.conf import settings
 
 from payments.models import Gateway, GatewayProtocol
+from sandbox.site import sandbox_partners_url
 
 
 def seed() -> str:
@@ -12,7 +13,7 @@ def seed() -> str:
             "name": "Sandbox gateway (REST)",
             "protocol": GatewayProtocol.REST_JSON,
             "adapter": "sandbox_rest",
-            "base_url": settings.SITE_URL.rstrip("/") + "/sandbox/gateway/",
+            "base_url": sandbox_partners_url() + "/sandbox/gateway/",
             "enabled": True,
             "key_id": settings.SANDBOX_GATEWAY_KEY_ID,
             "secret": settings.SANDBOX_GATEWAY_SECRET,

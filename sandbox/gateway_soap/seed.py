@@ -3,9 +3,8 @@
 For demos it is reached over plain HTTP on the site itself; tests and production put mutual TLS in front
 (the client certificate, key and CA live on the Gateway row)."""
 
-from django.conf import settings
-
 from payments.models import Gateway, GatewayProtocol
+from sandbox.site import sandbox_partners_url
 
 
 def seed() -> str:
@@ -15,7 +14,7 @@ def seed() -> str:
             "name": "Sandbox gateway (SOAP)",
             "protocol": GatewayProtocol.SOAP_XML,
             "adapter": "soap_xml",
-            "base_url": settings.SITE_URL.rstrip("/") + "/sandbox/soap-gateway/",
+            "base_url": sandbox_partners_url() + "/sandbox/soap-gateway/",
             "enabled": True,
             "currencies": ["EUR", "USD"],
         },

@@ -4,7 +4,6 @@ server that requires the platform's client certificate; for demos it answers pla
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.urls import reverse
 from lxml import etree
 
@@ -18,6 +17,7 @@ from sandbox.gateway.services import (
     sandbox_payment_get,
 )
 from sandbox.models import SandboxGatewayPayment
+from sandbox.site import sandbox_partners_url
 from sandbox.soap import SoapFault, soap_view
 
 NS = "urn:casino:soap-gateway:v1"
@@ -42,7 +42,7 @@ def _state(tag: str, payment: SandboxGatewayPayment) -> etree._Element:
     ):
         etree.SubElement(answer, f"{{{NS}}}{name}").text = value
     if payment.kind == "deposit":
-        checkout = settings.SITE_URL.rstrip("/") + reverse("sandbox-gateway-checkout", args=[payment.reference])
+        checkout = sandbox_partners_url() + reverse("sandbox-gateway-checkout", args=[payment.reference])
         etree.SubElement(answer, f"{{{NS}}}RedirectUrl").text = checkout
     return answer
 

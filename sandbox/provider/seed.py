@@ -1,4 +1,5 @@
-"""Seeds the sandbox game provider: its Provider row (calling this site's /sandbox/provider/) and its games."""
+"""Seeds the sandbox game provider: its Provider row (calling /sandbox/provider/ where the sandbox partners are served)
+and its games."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from providers.adapters.rest_json.adapter import games_from
 from providers.models import Provider, ProviderProtocol
 from providers.services import games_cache_invalidate, games_upsert
 from sandbox.provider.catalogue import SANDBOX_GAMES
+from sandbox.site import sandbox_partners_url
 
 PROVIDER_CODE = "sandbox"
 
@@ -16,7 +18,7 @@ PROVIDER_CODE = "sandbox"
 def sandbox_provider_seed(*, site_url: str | None = None, read_timeout: float = 10.0) -> Provider:
     """Create or update the sandbox Provider and its games (translated from the sandbox's own catalogue without an
     HTTP call, since the site may not be serving yet when this runs)."""
-    base_url = (site_url or settings.SITE_URL).rstrip("/") + "/sandbox/provider/"
+    base_url = (site_url or sandbox_partners_url()).rstrip("/") + "/sandbox/provider/"
     with transaction.atomic():
         provider, _ = Provider.objects.update_or_create(
             code=PROVIDER_CODE,

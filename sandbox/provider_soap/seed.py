@@ -1,5 +1,5 @@
-"""Seeds the SOAP sandbox game provider: its Provider row (calling this site's /sandbox/soap-provider/) and, where
-the catalogue models exist, its games (called by manage.py sandbox_seed)."""
+"""Seeds the SOAP sandbox game provider: its Provider row (calling /sandbox/soap-provider/ where the sandbox partners
+are served) and, where the catalogue models exist, its games (called by manage.py sandbox_seed)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from core.money import to_minor
 from providers.interface import GameInfo
 from providers.models import Provider, ProviderProtocol
 from sandbox.provider_soap.catalogue import SOAP_SANDBOX_GAMES
+from sandbox.site import sandbox_partners_url
 
 PROVIDER_CODE = "sandbox_soap"
 _CATEGORIES = {"SLOT": "slots", "TABLE": "table", "LIVE": "live", "OTHER": "other"}
@@ -34,7 +35,7 @@ def soap_sandbox_games() -> list[GameInfo]:
 def soap_sandbox_provider_seed(*, site_url: str | None = None) -> tuple[Provider, int | None]:
     """Create or update the SOAP sandbox Provider and its games; returns the row and the number of games (None when
     this build has no catalogue services)."""
-    base_url = (site_url or settings.SITE_URL).rstrip("/") + "/sandbox/soap-provider/"
+    base_url = (site_url or sandbox_partners_url()).rstrip("/") + "/sandbox/soap-provider/"
     with transaction.atomic():
         provider, _ = Provider.objects.update_or_create(
             code=PROVIDER_CODE,
