@@ -36,3 +36,6 @@ SANDBOX_GATEWAY_SECRET = env.str("SANDBOX_GATEWAY_SECRET", default="sandbox-gate
 # of the existing payout, and answer a payout only this many seconds after taking it (a caller's read timeout).
 SANDBOX_GATEWAY_REFUSE_DUPLICATE_PAYOUTS = env.bool("SANDBOX_GATEWAY_REFUSE_DUPLICATE_PAYOUTS", default=False)
 SANDBOX_GATEWAY_PAYOUT_ANSWER_DELAY = env.float("SANDBOX_GATEWAY_PAYOUT_ANSWER_DELAY", default=0.0)
+# Partner rows (providers, gateways) and their decrypted keys are kept in each process; a process looks at most this
+# often whether staff changed one in another process (a change made in this process drops its copy at once).
+PARTNER_CACHE_CHECK_SECONDS = env.float("PARTNER_CACHE_CHECK_SECONDS", default=1.0)

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from core.errors import ApplicationError
 from core.metrics import INBOUND_MESSAGES
+from core.partners import partner_cached
 from payments.errors import (
     AmountMismatch,
     UnknownGateway,
@@ -35,7 +36,7 @@ def webhook_delivery_record(
     *, gateway_code: str, headers: dict[str, str], body: bytes, source_address: str | None
 ) -> WebhookDelivery:
     """Store the raw delivery before anything is believed (its own transaction, so it survives a later error)."""
-    gateway = Gateway.objects.filter(code=gateway_code).first()
+    gateway = partner_cached(Gateway, code=gateway_code)
     return WebhookDelivery.objects.create(
         gateway_code=gateway_code[:50],
         gateway=gateway,
@@ -59,8 +60,8 @@ def webhook_delivery_process(
     Staff re-processing a stored delivery call this with `check_freshness=False` (the signature still has to match;
     only its age is forgiven). Applying an event twice is harmless: the processed-event marker stops it.
     """
-    delivery = WebhookDelivery.objects.select_related("gateway").get(pk=delivery_id)
-    gateway = delivery.gateway
+    delivery = WebhookDelivery.objects.get(pk=delivery_id)
+    gateway = delivery.gateway = partner_cached(Gateway, pk=delivery.gateway_id) if delivery.gateway_id else None
     if gateway is None or not gateway.enabled:
         _verdict(delivery, outcome=WebhookDelivery.Outcome.UNKNOWN_GATEWAY, processed_at=timezone.now())
         INBOUND_MESSAGES.labels(partner=delivery.gateway_code[:50], kind="webhook", verdict="unknown_gateway").inc()
