@@ -1,5 +1,8 @@
 """Counting what a request costs the database: every statement sent, and every commit (an outermost atomic block
-that commits, or a write sent in autocommit mode, which PostgreSQL commits on its own)."""
+that commits, or a write sent in autocommit mode, which PostgreSQL commits on its own).
+
+Statements are what goes through a cursor (savepoints included); the BEGIN and COMMIT that Django's
+CaptureQueriesContext also lists are counted as commits instead."""
 
 from __future__ import annotations
 
