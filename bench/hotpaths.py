@@ -18,10 +18,10 @@ import argparse
 import itertools
 import json
 import os
-import statistics
-import sys
 import socket
+import statistics
 import subprocess
+import sys
 import time
 import uuid
 from pathlib import Path
