@@ -115,7 +115,8 @@ def idempotent(scope_of=lambda request: f"user:{request.user.pk}", *, claim: boo
     view whose service already makes duplicates of one key wait on a unique row of its own, committed before it
     does anything that must happen once (a spin's Round, unique per player and key, committed with the bet's hold
     before the provider is called): there the claim would be a commit that buys nothing. The stored answer is then
-    read before the view runs and written once after it, in one statement."""
+    read before the view runs and written once after it, in one statement; a duplicate that arrives while the first
+    is still running is answered by the view from that row (a spin still at the provider: 503 with Retry-After)."""
 
     def decorator(view_method):
         @wraps(view_method)
