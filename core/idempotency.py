@@ -78,8 +78,45 @@ def _claim(scope: str, key: str, fingerprint: str) -> IdempotencyRecord | None:
         time.sleep(0.05)
 
 
-def idempotent(scope_of=lambda request: f"user:{request.user.pk}"):
-    """Decorate a DRF view method (post) so that it honours the Idempotency-Key contract."""
+def _stored(scope: str, key: str, fingerprint: str) -> IdempotencyRecord | None:
+    """The finished record of this key, or None; another request body under the key is a conflict."""
+    record = IdempotencyRecord.objects.filter(scope=scope, key=key, status=IdempotencyRecord.Status.DONE).first()
+    if record is not None and record.fingerprint != fingerprint:
+        raise IdempotencyKeyConflict("This Idempotency-Key was used with another request body.")
+    return record
+
+
+def _store(scope: str, key: str, fingerprint: str, response) -> None:
+    """Keep a finished response under the key, unless a concurrent duplicate already kept its own."""
+    try:
+        with transaction.atomic():
+            IdempotencyRecord.objects.create(scope=scope, key=key, fingerprint=fingerprint, **_finished(response))
+    except IntegrityError:
+        pass
+
+
+def _finished(response) -> dict:
+    content_type = response.content_type or (
+        "application/problem+json" if response.status_code >= 400 else "application/json"
+    )
+    return {
+        "status": IdempotencyRecord.Status.DONE,
+        "response_status": response.status_code,
+        "response_body": response.data,
+        "response_content_type": content_type,
+    }
+
+
+def idempotent(scope_of=lambda request: f"user:{request.user.pk}", *, claim: bool = True):
+    """Decorate a DRF view method (post) so that it honours the Idempotency-Key contract.
+
+    By default the key is claimed (an in-progress record, committed on its own) before the view runs, so that a
+    concurrent duplicate waits for the first answer, and the answer is written onto it after. `claim=False` is for a
+    view whose service already makes duplicates of one key wait on a unique row of its own, committed before it
+    does anything that must happen once (a spin's Round, unique per player and key, committed with the bet's hold
+    before the provider is called): there the claim would be a commit that buys nothing. The stored answer is then
+    read before the view runs and written once after it, in one statement; a duplicate that arrives while the first
+    is still running is answered by the view from that row (a spin still at the provider: 503 with Retry-After)."""
 
     def decorator(view_method):
         @wraps(view_method)
@@ -87,29 +124,29 @@ def idempotent(scope_of=lambda request: f"user:{request.user.pk}"):
             key = idempotency_key_from(request)
             scope = scope_of(request)
             fingerprint = request_fingerprint(request)
-            existing = _claim(scope, key, fingerprint)
+            existing = _claim(scope, key, fingerprint) if claim else _stored(scope, key, fingerprint)
             if existing is not None:
                 return _replay(existing)
+            conflict = False
             try:
                 try:
                     response = view_method(self, request, *args, **kwargs)
                 except Exception as exc:
+                    conflict = isinstance(exc, IdempotencyKeyConflict)
                     response = self.handle_exception(exc)  # re-raises what is not a known error
             except BaseException:
-                IdempotencyRecord.objects.filter(scope=scope, key=key).delete()
+                if claim:
+                    IdempotencyRecord.objects.filter(scope=scope, key=key).delete()
                 raise
-            if response.status_code >= 500:
+            if not claim:
+                # A conflict is the view's word on another request's use of the key: kept under this request's
+                # body, it would answer the first request's own retries with a conflict too.
+                if response.status_code < 500 and not conflict:
+                    _store(scope, key, fingerprint, response)
+            elif response.status_code >= 500:
                 IdempotencyRecord.objects.filter(scope=scope, key=key).delete()
             else:
-                content_type = response.content_type or (
-                    "application/problem+json" if response.status_code >= 400 else "application/json"
-                )
-                IdempotencyRecord.objects.filter(scope=scope, key=key).update(
-                    status=IdempotencyRecord.Status.DONE,
-                    response_status=response.status_code,
-                    response_body=response.data,
-                    response_content_type=content_type,
-                )
+                IdempotencyRecord.objects.filter(scope=scope, key=key).update(**_finished(response))
             return response
 
         return wrapper

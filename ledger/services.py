@@ -98,6 +98,7 @@ def _replayed(model, key: str, fingerprint: str):
     if existing.fingerprint != fingerprint:
         raise LedgerKeyConflict(f"Ledger key {key!r} was used for another money move.")
     existing.replayed = True
+    existing.accounts = {}
     return existing
 
 
@@ -175,7 +176,9 @@ def _apply(
 def transaction_post(
     *, kind: str, idempotency_key: str, postings: Sequence[Posting], reference: str = "", metadata: dict | None = None
 ) -> Transaction:
-    """Post a balanced set of postings as one transaction. The returned row has `.replayed` True on a replay."""
+    """Post a balanced set of postings as one transaction. The returned row has `.replayed` True on a replay, and
+    `.accounts`: the accounts the move locked, by id, as it left them (so a caller needs not read its wallet again
+    to answer with the new balance; empty on a replay)."""
     net = _merge(postings)
     if not net:
         raise ValueError("a transaction moves some money")
@@ -201,7 +204,7 @@ def transaction_post(
             _count_committed(kind, legs, accounts)
     except IntegrityError as error:
         return _replay_or_raise(error, idempotency_key, fingerprint)
-    txn.replayed = False
+    txn.replayed, txn.accounts = False, accounts
     return txn
 
 
@@ -234,7 +237,8 @@ def transaction_reverse(
     reference: str = "",
     metadata: dict | None = None,
 ) -> Transaction:
-    """Post the exact opposite of `original`, at most once (a second reversal under another key is refused)."""
+    """Post the exact opposite of `original`, at most once (a second reversal under another key is refused). The
+    returned row carries `.replayed` and `.accounts` as transaction_post's does."""
     # Entry for entry, in the original's order: the opposite of every leg, even where legs on one account net out.
     legs = [
         (account_id, -amount)
@@ -267,7 +271,7 @@ def transaction_reverse(
         if Transaction.objects.filter(reverses=original).exists():
             raise AlreadyReversed(f"Transaction {original.pk} was already reversed.") from None
         raise
-    txn.replayed = False
+    txn.replayed, txn.accounts = False, accounts
     return txn
 
 
@@ -328,7 +332,8 @@ def hold_capture(
     metadata: dict | None = None,
 ) -> Transaction:
     """Capture `amount` (default all) of an active hold into `destination`, in one transaction with any extra
-    postings (a spin captures the bet and credits the payout together). The rest of the hold is released."""
+    postings (a spin captures the bet and credits the payout together). The rest of the hold is released. The
+    returned row carries `.replayed` and `.accounts` as transaction_post's does."""
     amount = hold.amount if amount is None else amount
     _check_amount(amount)
     if not 0 < amount <= hold.amount:
@@ -368,7 +373,7 @@ def hold_capture(
             _count_committed(kind, legs, accounts)
     except IntegrityError as error:
         return _replay_or_raise(error, idempotency_key, fingerprint)
-    txn.replayed = False
+    txn.replayed, txn.accounts = False, accounts
     return txn
 
 

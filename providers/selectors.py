@@ -7,6 +7,7 @@ from datetime import datetime
 from django.db.models import Count, Min, QuerySet
 
 from core.errors import NotFound
+from core.partners import partner_cached
 from providers.errors import GameNotFound
 from providers.models import Game, GameSession, Provider, Round, RoundStatus
 
@@ -30,9 +31,12 @@ def game_playable_get(*, game_id) -> Game:
 
 
 def session_of_player_get(*, player, session_id) -> GameSession:
-    session = GameSession.objects.select_related("game", "provider").filter(pk=session_id, player=player).first()
+    """The player's game session with its game (joined) and its provider (from the process's partner cache: joining
+    it would decrypt its keys again on every spin)."""
+    session = GameSession.objects.select_related("game").filter(pk=session_id, player=player).first()
     if session is None:
         raise NotFound("No such game session.")
+    session.provider = partner_cached(Provider, pk=session.provider_id)
     return session
 
 

@@ -6,6 +6,7 @@ import pytest
 from django.core.cache import cache
 
 from casino.services import player_register
+from core.partners import partner_cache_clear
 from ledger.models import AccountKind
 from ledger.services import system_account_get_or_create, transfer, wallet_get_or_create
 
@@ -15,6 +16,7 @@ _names = itertools.count()
 @pytest.fixture(autouse=True)
 def _clean_cache():
     cache.clear()
+    partner_cache_clear()  # partner rows live in the process as well (a flushed test database does not tell it)
     yield
 
 
@@ -24,8 +26,11 @@ def _fresh_channel_layer():
     and each test (WebsocketCommunicator, async_to_sync) runs its own loop."""
     from channels.layers import channel_layers
 
+    from core.realtime import pushes_stop
+
     channel_layers.backends.clear()
     yield
+    pushes_stop()  # its connections belong to the layer being dropped
     channel_layers.backends.clear()
 
 

@@ -58,3 +58,7 @@ WALLET_GRPC_TLS_CERT = env.str("WALLET_GRPC_TLS_CERT", default="")
 WALLET_GRPC_TLS_KEY = env.str("WALLET_GRPC_TLS_KEY", default="")
 WALLET_GRPC_CLIENT_CA = env.str("WALLET_GRPC_CLIENT_CA", default="")
 WALLET_GRPC_STOP_GRACE_SECONDS = env.float("WALLET_GRPC_STOP_GRACE_SECONDS", default=10.0)
+
+# Partner rows (providers, gateways) and their decrypted keys are kept in each process; a process looks at most this
+# often whether staff changed one in another process (a change made in this process drops its copy at once).
+PARTNER_CACHE_CHECK_SECONDS = env.float("PARTNER_CACHE_CHECK_SECONDS", default=1.0)

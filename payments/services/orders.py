@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from core.money import MoneyError, currency_exponent, to_major, to_minor
 from core.outbound import PartnerRejected, PartnerUnavailable
+from core.partners import partner_cached
 from ledger.services import hold_reserve, wallet_get_or_create
 from payments.errors import GatewayUnavailable, KycRequired, PaymentDeclined, ValidationFailed
 from payments.interface import (
@@ -47,8 +48,8 @@ logger = logging.getLogger(__name__)
 def payment_order_validate(*, user, gateway_code: str, amount: str, currency: str) -> tuple[Gateway, int, str]:
     """The gateway row, the amount in minor units and the currency, or a validation_error naming the field.
     The currency is the player's wallet currency: money never lands in a wallet the player cannot see."""
-    gateway = Gateway.objects.filter(code=gateway_code, enabled=True).first()
-    if gateway is None:
+    gateway = partner_cached(Gateway, code=gateway_code)
+    if gateway is None or not gateway.enabled:
         raise ValidationFailed(errors={"gateway": ["Unknown or disabled payment gateway."]})
     currency = (currency or "").upper()
     try:

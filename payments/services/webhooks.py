@@ -18,6 +18,7 @@ from django.utils import timezone
 from core.errors import ApplicationError
 from core.inbound import message_summary, partner_label
 from core.metrics import INBOUND_MESSAGES
+from core.partners import partner_cached
 from payments.errors import (
     AmountMismatch,
     UnknownGateway,
@@ -52,7 +53,7 @@ def webhook_delivery_record(
 ) -> WebhookDelivery:
     """Store a genuine delivery raw (its own transaction, so it survives a later error). Only called once the
     gateway is known and the body within the partner limit."""
-    gateway = Gateway.objects.filter(code=gateway_code).first()
+    gateway = partner_cached(Gateway, code=gateway_code)
     return WebhookDelivery.objects.create(
         gateway_code=gateway_code[:50],
         gateway=gateway,
@@ -148,8 +149,8 @@ def webhook_delivery_process(*, delivery_id, check_freshness: bool = True) -> We
     Staff call this with `check_freshness=False` (the signature still has to match; only its age is forgiven).
     Applying an event twice is harmless: the processed-event marker stops it. A delivery stored without its body
     (its signature failed on arrival) cannot verify and stays rejected."""
-    delivery = WebhookDelivery.objects.select_related("gateway").get(pk=delivery_id)
-    gateway = delivery.gateway
+    delivery = WebhookDelivery.objects.get(pk=delivery_id)
+    gateway = delivery.gateway = partner_cached(Gateway, pk=delivery.gateway_id) if delivery.gateway_id else None
     if gateway is None or not gateway.enabled:
         _verdict(delivery, outcome=WebhookDelivery.Outcome.UNKNOWN_GATEWAY, processed_at=timezone.now())
         raise UnknownGateway(f"No payment gateway {delivery.gateway_code!r}.")

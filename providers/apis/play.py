@@ -92,7 +92,7 @@ class SpinApi(APIView):
         },
         tags=["play"],
     )
-    @idempotent()
+    @idempotent(claim=False)  # the Round, unique per player and key, is the claim (core.idempotency)
     def post(self, request):
         serializer = self.SpinInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

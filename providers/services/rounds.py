@@ -21,6 +21,7 @@ from core.errors import IdempotencyKeyConflict, NotFound, ValidationFailed
 from core.logcontext import log_context_bind
 from core.money import to_major
 from core.outbound import PartnerError, PartnerTimeout
+from core.partners import partner_cached
 from ledger.models import Account, AccountKind, HoldStatus
 from ledger.services import (
     Posting,
@@ -33,7 +34,7 @@ from ledger.services import (
 )
 from providers.errors import BetOutOfRange, ProviderUnavailable, SessionClosed
 from providers.interface import PlayRequest, ProviderPayloadInvalid, ProviderRoundState, ProviderSessionInvalid
-from providers.models import GameSession, Round, RoundStatus, SessionStatus
+from providers.models import GameSession, Provider, Round, RoundStatus, SessionStatus
 from providers.registry import adapter_for
 from providers.selectors import session_of_player_get
 from providers.services.sessions import retry_after_for, session_playable_check
@@ -205,19 +206,18 @@ def round_settle(*, round_id, payout: int, result_data: dict, provider_round_id:
     if payout < 0:
         raise ValueError("a payout is never negative")
     with transaction.atomic():
-        round_obj = (
-            Round.objects.select_for_update(of=("self",)).select_related("hold__account", "provider").get(pk=round_id)
-        )
+        round_obj = Round.objects.select_for_update(of=("self",)).select_related("hold__account").get(pk=round_id)
         hold = round_obj.hold
         wallet = hold.account
         if round_obj.status == RoundStatus.SETTLED:
-            return round_obj, Account.objects.get(pk=wallet.pk)
+            return round_obj, wallet
         if round_obj.status != RoundStatus.PENDING:
             # The provider says it played a round the platform already closed: staff must reconcile it by hand.
             logger.error("round %s is %s but the provider settled it (payout %s)", round_id, round_obj.status, payout)
             raise ProviderUnavailable("The round was already closed.", extensions={"round_id": str(round_id)})
+        provider = partner_cached(Provider, pk=round_obj.provider_id)
         clearing = system_account_get_or_create(
-            kind=AccountKind.PROVIDER_CLEARING, partner=round_obj.provider.code, currency=round_obj.currency
+            kind=AccountKind.PROVIDER_CLEARING, partner=provider.code, currency=round_obj.currency
         )
         extra = [Posting(clearing, -payout), Posting(wallet, payout)] if payout else []
         txn = hold_capture(
@@ -241,7 +241,7 @@ def round_settle(*, round_id, payout: int, result_data: dict, provider_round_id:
                 "updated_at",
             ]
         )  # fmt: skip
-        wallet = Account.objects.get(pk=wallet.pk)
+        wallet = txn.accounts.get(wallet.pk) or Account.objects.get(pk=wallet.pk)  # read again only after a replay
         wallet_balance_push(wallet=wallet)
         realtime.round_settled(
             user_id=round_obj.player_id,

@@ -8,12 +8,15 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import QuerySet
 
+from core.partners import partner_cached
 from providers.models import GameSession, Provider, WalletAction, WalletTransaction, WalletTransactionStatus
 
 
 def provider_for_callback(*, code: str) -> Provider | None:
-    """The enabled provider with this code, or None (a disabled provider is as unknown as a missing one)."""
-    return Provider.objects.filter(code=code, enabled=True).first()
+    """The enabled provider with this code, or None (a disabled provider is as unknown as a missing one). The row
+    comes from the process's partner cache (core.partners), which staff changes drop."""
+    provider = partner_cached(Provider, code=code)
+    return provider if provider is not None and provider.enabled else None
 
 
 def player_for_callback(*, player_id: str) -> AbstractBaseUser | None:
@@ -31,18 +34,20 @@ def game_session_for_callback(*, provider: Provider, player: AbstractBaseUser, s
     A provider may know the platform's GameSession id (a UUID, sent to it when the session was opened) or its own
     token for the session (`provider_session_id`); either is accepted. Only a session of this provider and this
     player is ever found: another player's or another provider's session is as unknown as a made-up id."""
-    # Loaded with its game and provider: the bet's playable check reads both (one join, no extra query).
-    sessions = GameSession.objects.select_related("game", "provider").filter(provider=provider, player=player)
+    # Loaded with its game (one join) and given the provider row the callback already holds: the bet's playable
+    # check reads both, and joining the provider again would decrypt its keys again.
+    sessions = GameSession.objects.select_related("game").filter(provider=provider, player=player)
     try:
         pk = uuid.UUID(session_id)
     except (TypeError, ValueError, AttributeError):
         pk = None
-    if pk is not None:
-        found = sessions.filter(pk=pk).first()
-        if found is not None:
-            return found
-    # Provider tokens are not unique across time: the newest session holding this one is the one in play.
-    return sessions.filter(provider_session_id=session_id).order_by("-created_at").first()
+    found = sessions.filter(pk=pk).first() if pk is not None else None
+    if found is None:
+        # Provider tokens are not unique across time: the newest session holding this one is the one in play.
+        found = sessions.filter(provider_session_id=session_id).order_by("-created_at").first()
+    if found is not None:
+        found.provider = provider
+    return found
 
 
 def round_bets(*, provider: Provider, round_id: str, player: AbstractBaseUser) -> QuerySet[WalletTransaction]:

@@ -85,3 +85,36 @@ def test_concurrent_replays_move_money_once(make_player):
     assert results.count(201) == 12
     assert _balance(player) == 7
     assert ledger_audit() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_a_claim_the_answer_is_kept_in_one_commit_after_the_view(player_client):
+    from core.models import IdempotencyRecord
+    from tests.support.queries import database_cost
+
+    player, api = player_client
+    api.post("/keyed-credit", {"amount": 1}, format="json", HTTP_IDEMPOTENCY_KEY="warm-up")
+    with database_cost() as cost:
+        first = api.post("/keyed-credit", {"amount": 100}, format="json", HTTP_IDEMPOTENCY_KEY="k1")
+    assert first.status_code == 201
+    assert cost.commits == 2, cost  # the view's money move, then the kept answer: no claim before the view
+    again = api.post("/keyed-credit", {"amount": 100}, format="json", HTTP_IDEMPOTENCY_KEY="k1")
+    assert again["Idempotent-Replayed"] == "true" and again.json() == first.json()
+    other = api.post("/keyed-credit", {"amount": 200}, format="json", HTTP_IDEMPOTENCY_KEY="k1")
+    assert other.status_code == 409 and other.json()["code"] == "idempotency_key_conflict"
+    assert _balance(player) == 101
+    assert IdempotencyRecord.objects.filter(key="k1").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_a_claim_a_refusal_is_kept_but_a_conflict_named_by_the_view_is_not(player_client):
+    player, api = player_client
+    refused = api.post("/keyed-credit", {"amount": 5_000}, format="json", HTTP_IDEMPOTENCY_KEY="big")
+    again = api.post("/keyed-credit", {"amount": 5_000}, format="json", HTTP_IDEMPOTENCY_KEY="big")
+    assert refused.status_code == again.status_code == 400 and again["Idempotent-Replayed"] == "true"
+
+    conflict = api.post("/keyed-credit", {"amount": 1, "conflict": True}, format="json", HTTP_IDEMPOTENCY_KEY="k2")
+    assert conflict.status_code == 409
+    # The conflict spoke of another request's use of the key: the key's own request is still answered afresh.
+    assert api.post("/keyed-credit", {"amount": 1}, format="json", HTTP_IDEMPOTENCY_KEY="k2").status_code == 201
+    assert _balance(player) == 1

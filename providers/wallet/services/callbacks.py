@@ -1,8 +1,11 @@
-"""The seamless-wallet callback sequence: store the raw callback, find its provider, verify the signature, validate
-the body, dispatch it by action through a table to the money moves (money.py), and close the record with the answer.
+"""The seamless-wallet callback sequence: find the callback's provider, verify the signature, validate the body,
+dispatch it by action through a table to the money moves (money.py), and store the callback with its answer.
 
-The raw callback is stored first, before anything in it is believed, and every callback ends with its record
-closed: its answer, verdict and error code, whatever the outcome (a bug is recorded as a 500 before it propagates).
+Every callback is stored as it arrived (headers, raw body, source) together with its answer, verdict and error
+code, whatever the outcome. An accepted one commits once: its money move, the move's stored answer and the callback
+record in one database transaction. A refused one (bad signature, stale, replayed nonce, schema, unknown session,
+insufficient funds...) rolls back whatever it began and is then stored in a small transaction of its own; so is a
+bug, as a 500, before it propagates. A process that dies before either commit leaves no record and moved nothing.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import transaction
 from django.utils import timezone
 
 from core.errors import ApplicationError, ValidationFailed, problem_body
@@ -73,7 +77,7 @@ def wallet_callback_receive(
         provider = provider_for_callback(code=provider_code)
         if provider is None:
             raise UnknownProvider(f"No enabled provider with code {provider_code!r}.")
-        if authenticate is None:
+        if authenticate is None:  # the nonce is taken here, in the shared cache, before any money can move
             verify_request(
                 method=method,
                 path=path,
@@ -91,7 +95,16 @@ def wallet_callback_receive(
         transaction_id = payload.get("transaction_id", "")
         log_context_bind(partner=provider.code, player_id=payload.get("player_id"),
                          round_id=payload.get("round_id"), transaction_id=transaction_id)  # fmt: skip
-        answer = _dispatch(provider=provider, handler=handler, payload=payload)
+        with transaction.atomic():
+            answer = _dispatch(provider=provider, handler=handler, payload=payload)
+            wallet_callback_close(
+                callback=callback,
+                provider=provider,
+                status=200,
+                body=answer.body,
+                verdict=WalletCallbackVerdict.REPLAYED if answer.replayed else WalletCallbackVerdict.ACCEPTED,
+                transaction_id=transaction_id,
+            )
     except ApplicationError as error:
         wallet_callback_close(
             callback=callback,
@@ -117,14 +130,6 @@ def wallet_callback_receive(
             transaction_id=transaction_id,
         )
         raise
-    wallet_callback_close(
-        callback=callback,
-        provider=provider,
-        status=200,
-        body=answer.body,
-        verdict=WalletCallbackVerdict.REPLAYED if answer.replayed else WalletCallbackVerdict.ACCEPTED,
-        transaction_id=transaction_id,
-    )
     return answer
 
 
@@ -141,8 +146,9 @@ def wallet_callback_record(
     body: bytes,
     source_ip: str | None,
 ) -> WalletCallback:
-    """Store a callback exactly as it arrived, before anything in it is believed (committed on its own)."""
-    return WalletCallback.objects.create(
+    """The callback exactly as it arrived, before anything in it is believed: not saved yet, it is stored with its
+    answer by wallet_callback_close."""
+    return WalletCallback(
         provider_code=provider_code[:100],
         action=action[:32],
         method=method[:10],
@@ -163,21 +169,24 @@ def wallet_callback_close(
     error_code: str = "",
     transaction_id: str = "",
 ) -> None:
-    """Write the answer and verdict onto the stored callback."""
-    WalletCallback.objects.filter(pk=callback.pk).update(
-        provider=provider,
-        response_status=status,
-        response_body=body,
-        verdict=verdict,
-        error_code=error_code,
-        transaction_id=transaction_id[:255],
-        answered_at=timezone.now(),
-    )
+    """Store the callback with its answer and verdict (one INSERT, in the caller's transaction if there is one);
+    the metric counts it once that commits."""
+    callback.provider = provider
+    callback.response_status = status
+    callback.response_body = body
+    callback.verdict = verdict
+    callback.error_code = error_code
+    callback.transaction_id = transaction_id[:255]
+    callback.answered_at = timezone.now()
+    callback.pk = None  # a refusal after a rolled-back attempt to store it is stored anew
+    callback.save(force_insert=True)
     # Label values come from known rows and actions only: a URL must not mint new time series.
-    action = callback.action if callback.action in WalletAction.values else "unknown"
-    INBOUND_MESSAGES.labels(
-        partner=provider.code if provider else "unknown", kind=f"wallet_{action}", verdict=verdict
-    ).inc()
+    labels = {
+        "partner": provider.code if provider else "unknown",
+        "kind": f"wallet_{callback.action if callback.action in WalletAction.values else 'unknown'}",
+        "verdict": verdict,
+    }
+    transaction.on_commit(lambda: INBOUND_MESSAGES.labels(**labels).inc())
 
 
 # ---------------------------------------------------------------------------------------------------- dispatch

@@ -32,7 +32,7 @@ import json
 from dataclasses import dataclass
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from core.money import to_major
@@ -58,6 +58,7 @@ from providers.wallet.errors import (
     TransactionRolledBack,
 )
 from providers.wallet.selectors import round_bets, round_has_win
+from providers.wallet.statements import wallet_transaction_claim
 
 STATUS_OK = "ok"
 STATUS_NOT_FOUND = "not_found"
@@ -86,18 +87,14 @@ def _answer(*, wallet: Account, currency: str, transaction_id: str | None, statu
 
 
 def _claim(*, provider: Provider, transaction_id: str, fingerprint: str, **fields) -> WalletTransaction | None:
-    """Insert this transaction's row, or return the row already holding its id (None: this call owns it now).
+    """Insert this transaction's row, or return the row already holding its id, locked (None: this call owns it).
 
-    Must run inside the caller's transaction: a concurrent duplicate blocks on the unique index until the first
+    Must run inside the caller's transaction: a concurrent duplicate waits on the unique index until the first
     commits (then sees its row) or rolls back (then takes the id itself)."""
-    try:
-        with transaction.atomic():
-            WalletTransaction.objects.create(
-                provider=provider, transaction_id=transaction_id, fingerprint=fingerprint, **fields
-            )
+    row = WalletTransaction(provider=provider, transaction_id=transaction_id, fingerprint=fingerprint, **fields)
+    if wallet_transaction_claim(row):
         return None
-    except IntegrityError:
-        return WalletTransaction.objects.select_for_update().get(provider=provider, transaction_id=transaction_id)
+    return WalletTransaction.objects.select_for_update().get(provider=provider, transaction_id=transaction_id)
 
 
 def _replay(existing: WalletTransaction, fingerprint: str, *, tombstone_error) -> WalletAnswer:
@@ -110,6 +107,15 @@ def _replay(existing: WalletTransaction, fingerprint: str, *, tombstone_error) -
 
 def _settle_row(row_filter: dict, *, response: dict, **fields) -> None:
     WalletTransaction.objects.filter(**row_filter).update(response=response, **fields)
+
+
+def _after(move: LedgerTransaction, account: Account) -> Account:
+    """`account` as the ledger move left it: the row the ledger locked and wrote, or (a replayed move) read again."""
+    locked = move.accounts.get(account.pk)
+    if locked is None:
+        account.refresh_from_db()
+        return account
+    return locked
 
 
 def wallet_balance_get(*, player: AbstractBaseUser, currency: str) -> WalletAnswer:
@@ -197,7 +203,7 @@ def wallet_bet_place(
     move = _RoundMove(provider=provider, player=player, currency=currency, session=session,
                       transaction_id=transaction_id, round_id=round_id, amount=amount)  # fmt: skip
     fingerprint = move.fingerprint(WalletAction.BET)
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         existing = move.claim(WalletAction.BET, fingerprint)
         if existing is not None:
             return _replay(existing, fingerprint, tombstone_error=BetRolledBack)
@@ -207,7 +213,7 @@ def wallet_bet_place(
         wallet = wallet_get_or_create(user=player, currency=currency)
         # The ledger locks the wallet and refuses to take it below zero (422 insufficient_funds, all rolled back).
         ledger_txn = move.transfer(source=wallet, destination=_clearing(provider, currency), kind="wallet_bet")
-        wallet.refresh_from_db()
+        wallet = _after(ledger_txn, wallet)
         response = _answer(wallet=wallet, currency=currency, transaction_id=transaction_id)
         _settle_row(
             {"provider": provider, "transaction_id": transaction_id}, response=response, ledger_transaction=ledger_txn
@@ -233,7 +239,7 @@ def wallet_win_credit(
     move = _RoundMove(provider=provider, player=player, currency=currency, session=session,
                       transaction_id=transaction_id, round_id=round_id, amount=amount)  # fmt: skip
     fingerprint = move.fingerprint(WalletAction.WIN)
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         existing = move.claim(WalletAction.WIN, fingerprint)
         if existing is not None:
             return _replay(existing, fingerprint, tombstone_error=TransactionRolledBack)
@@ -247,7 +253,7 @@ def wallet_win_credit(
         ledger_txn = None
         if amount:
             ledger_txn = move.transfer(source=_clearing(provider, currency), destination=wallet, kind="wallet_win")
-            wallet.refresh_from_db()
+            wallet = _after(ledger_txn, wallet)
             wallet_balance_push(wallet=wallet)
         response = _answer(wallet=wallet, currency=currency, transaction_id=transaction_id)
         _settle_row(
@@ -287,7 +293,7 @@ def wallet_rollback_apply(
         amount=amount,
     )
     own_row = {"provider": provider, "transaction_id": row_id}
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         existing = _claim(
             provider=provider,
             transaction_id=row_id,
@@ -335,7 +341,7 @@ def wallet_rollback_apply(
             WalletTransaction.objects.filter(pk=target.pk).update(
                 status=WalletTransactionStatus.ROLLED_BACK, reversal_transaction=reversal, updated_at=timezone.now()
             )
-            wallet.refresh_from_db()
+            wallet = _after(reversal, wallet)
             wallet_balance_push(wallet=wallet)
         # else: already rolled back by another rollback id: the bet is reversed once, answer ok and move nothing.
         response = _answer(wallet=wallet, currency=currency, transaction_id=answer_id)
@@ -357,32 +363,25 @@ def _rollback_target(
 
     If the named bet is being written by a concurrent request, the tombstone's insert waits for it on the unique
     index: either the bet commits first (and is returned, locked, to be reversed) or the tombstone wins."""
-    target = (
-        WalletTransaction.objects.select_for_update()
-        .filter(provider=provider, transaction_id=reference_transaction_id)
-        .first()
-    )
+    # The bet's ledger transaction comes with it: a rollback reverses it.
+    named = WalletTransaction.objects.select_for_update(of=("self",)).select_related("ledger_transaction")
+    target = named.filter(provider=provider, transaction_id=reference_transaction_id).first()
     if target is not None:
         return target
-    try:
-        with transaction.atomic():
-            WalletTransaction.objects.create(
-                provider=provider,
-                transaction_id=reference_transaction_id,
-                action=WalletAction.BET,  # the tombstone stands in for the bet the rollback expected
-                status=WalletTransactionStatus.TOMBSTONE,
-                player=player,
-                round_id=round_id,
-                session_id=session_id,
-                amount=amount or 0,
-                currency=currency,
-                fingerprint="",
-            )
-        return None
-    except IntegrityError:
-        return WalletTransaction.objects.select_for_update().get(
-            provider=provider, transaction_id=reference_transaction_id
-        )
+    # None: the tombstone holds the id now. Otherwise the bet committed first, and comes back locked to be reversed
+    # (its ledger transaction is read when the reversal needs it).
+    return _claim(
+        provider=provider,
+        transaction_id=reference_transaction_id,
+        fingerprint="",
+        action=WalletAction.BET,  # the tombstone stands in for the bet the rollback expected
+        status=WalletTransactionStatus.TOMBSTONE,
+        player=player,
+        round_id=round_id,
+        session_id=session_id,
+        amount=amount or 0,
+        currency=currency,
+    )
 
 
 def _rollback_check(*, target: WalletTransaction, player: AbstractBaseUser, round_id: str, amount: int | None) -> None:
