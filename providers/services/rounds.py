@@ -10,6 +10,7 @@ never both settle one round. No database lock is held while the provider is call
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from datetime import timedelta
 
@@ -17,7 +18,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core import realtime
-from core.errors import IdempotencyKeyConflict, NotFound, ValidationFailed
+from core.errors import IdempotencyKeyConflict, IdempotencyKeyInProgress, NotFound, ValidationFailed
+from core.idempotency import WAIT_FOR_FIRST_SECONDS
 from core.logcontext import log_context_bind
 from core.money import to_major
 from core.outbound import PartnerError, PartnerTimeout
@@ -154,8 +156,31 @@ def _round_call_provider(round_obj: Round) -> tuple[Round, Account]:
     )
 
 
+def _round_wait_for_first(round_obj: Round) -> Round:
+    """A duplicate that arrives while the first request with its key is still at the provider waits for that answer
+    (as the Idempotency-Key contract replays it), instead of asking the provider about a round it is still playing.
+    The first request commits its round before it calls the provider, so a round this young is still in flight."""
+    deadline = time.monotonic() + WAIT_FOR_FIRST_SECONDS
+    while round_obj.status == RoundStatus.PENDING and timezone.now() - round_obj.created_at < timedelta(
+        seconds=WAIT_FOR_FIRST_SECONDS
+    ):
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+        round_obj = Round.objects.get(pk=round_obj.pk)
+    return round_obj
+
+
 def _round_replay(round_obj: Round) -> tuple[Round, Account]:
-    """A spin retried with the same Idempotency-Key (its first answer was a 503, which is not stored)."""
+    """A spin retried with the same Idempotency-Key (its first answer was a 503, which is not stored), or sent again
+    while the first is still running."""
+    round_obj = _round_wait_for_first(round_obj)
+    if round_obj.status == RoundStatus.PENDING and timezone.now() - round_obj.created_at < timedelta(
+        seconds=WAIT_FOR_FIRST_SECONDS
+    ):
+        raise IdempotencyKeyInProgress(
+            "The first request with this Idempotency-Key is still running; retry.", headers={"Retry-After": "1"}
+        )
     if round_obj.status == RoundStatus.PENDING:
         round_obj = round_resolve(round_id=round_obj.id, swallow_errors=True)
     if round_obj.status == RoundStatus.FAILED:

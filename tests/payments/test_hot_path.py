@@ -48,11 +48,11 @@ def test_deposit_order_and_confirmation(gateway, make_player, api, settings, aud
     with database_cost() as cost:
         response = confirm(payment, settings.SANDBOX_WEBHOOK_SECRET)
     assert response.status_code == 200 and response.json()["status"] == "processed"
-    # the delivery stored raw (commit 1), read back and its signature verdict written (commit 2); then in one
-    # transaction (commit 3): the payment locked, the event marked processed, the payment locked by the state
+    # the signature is verified before anything is stored: the delivery stored with its verdict (commit 1); then in
+    # one transaction (commit 2): the payment locked, the event marked processed, the payment locked by the state
     # machine, wallet, clearing account, the ledger's credit, the wallet read for the push, the status change, the
     # payment, the delivery's outcome (and the savepoints of the nested blocks)
-    assert (cost.count, cost.commits) == (25, 3), cost
+    assert (cost.count, cost.commits) == (24, 2), cost
     assert Payment.objects.get(pk=payment.pk).status == PaymentStatus.SUCCEEDED
     assert wallet_of(player).balance == 5_000
     audit()
