@@ -1,4 +1,5 @@
-"""Pushes to a player's WebSocket (/ws/player/) through the channel layer; called after the money commits."""
+"""Pushes to a player's WebSocket (/ws/player/) through the channel layer; called after the money commits, from
+whichever process made the change (the channel layer carries them across processes)."""
 
 from __future__ import annotations
 
@@ -40,4 +41,18 @@ def round_settled(*, user_id, round_id, bet: str, payout: str, result_data) -> N
     push_on_commit(
         user_id,
         {"type": "round.settled", "round_id": str(round_id), "bet": bet, "payout": payout, "result_data": result_data},
+    )
+
+
+def payment_updated(*, user_id, payment_id, kind: str, status: str, amount: str, currency: str) -> None:
+    push_on_commit(
+        user_id,
+        {
+            "type": "payment.updated",
+            "payment_id": str(payment_id),
+            "kind": kind,
+            "status": status,
+            "amount": amount,
+            "currency": currency,
+        },
     )

@@ -107,15 +107,21 @@ if REDIS_URL:
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    # No Redis: a small layer over a SQLite file in var/ that every process here shares (core.channel_layers), so
+    # pushes sent by Celery workers and management commands reach the web process's sockets too.
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "core.channel_layers.SQLiteChannelLayer",
+            "CONFIG": {"path": env.str("CHANNEL_LAYER_PATH", default=str(VAR_DIR / "channels.sqlite3"))},
+        }
+    }
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
-STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
+STATIC_URL = "static/"  # the rest of the static setup is in frontend.py
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 # LOG_FORMAT=json writes one JSON object per line (python-json-logger) for an ELK/Loki pipeline.

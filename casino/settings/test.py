@@ -25,3 +25,8 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"user": "100000/minute", "anon": "10
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 if "sandbox" not in INSTALLED_APPS:  # noqa: F405  (base decided the apps before SANDBOX_MODE was set here)
     INSTALLED_APPS.append("sandbox")  # noqa: F405
+# Pages render without a collectstatic run (its manifest); the fingerprinted build is tested against a real server
+# in a subprocess (tests/casino/test_player_page_browser.py). WhiteNoise serves straight from the source folders.
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

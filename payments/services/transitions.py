@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.money import to_major
-from core.realtime import balance_updated
+from core.realtime import balance_updated, payment_updated
 from ledger.models import Account, AccountKind
 from ledger.services import hold_capture, hold_release, system_account_get_or_create, transfer, wallet_get_or_create
 from payments.models import Payment, PaymentAnomaly, PaymentKind, PaymentStatus, PaymentStatusChange
@@ -80,8 +80,11 @@ def payment_transition(
         PaymentStatusChange.objects.create(
             payment=payment, from_status=payment.status, to_status=to, reason=reason[:500]
         )
+        shown_before = PaymentStatus.public(payment.status)
         payment.status = to
         payment.save()
+        if PaymentStatus.public(to) != shown_before:  # the player sees only pending, succeeded and failed
+            payment_updated_push(payment)
         return TransitionResult(payment, changed=True)
 
 
@@ -129,6 +132,18 @@ def payment_balance_push(payment: Payment) -> None:
             available=to_major(wallet.available, wallet.currency),
             currency=wallet.currency,
         )
+
+
+def payment_updated_push(payment: Payment) -> None:
+    """Tell the player's open sockets the payment's new status (as GET /payments/{id} shows it) once it commits."""
+    payment_updated(
+        user_id=payment.player_id,
+        payment_id=payment.pk,
+        kind=payment.kind,
+        status=PaymentStatus.public(payment.status),
+        amount=to_major(payment.amount, payment.currency),
+        currency=payment.currency,
+    )
 
 
 def payment_anomaly_record(

@@ -30,7 +30,13 @@ from ledger.services import (
     wallet_get_or_create,
 )
 from providers.errors import BetOutOfRange, ProviderUnavailable, SessionClosed
-from providers.interface import PlayRequest, ProviderPayloadInvalid, ProviderRoundState, ProviderSessionInvalid
+from providers.interface import (
+    PlayRequest,
+    ProviderPayloadInvalid,
+    ProviderRoundState,
+    ProviderSessionInvalid,
+    SessionMode,
+)
 from providers.models import GameSession, Round, RoundStatus, SessionStatus
 from providers.registry import adapter_for
 from providers.selectors import session_of_player_get
@@ -84,6 +90,8 @@ def round_play(*, player, session_id, game_id, bet: int, idempotency_key: str) -
     if str(session.game_id) != str(game_id):
         raise ValidationFailed(errors={"game_id": ["The game does not match the game session."]})
     game = session.game
+    if session.mode == SessionMode.DEMO:
+        raise SessionClosed("A demo session plays with the provider's play money in its game client, not by spin.")
     if (
         session.status != SessionStatus.OPEN
         or session.expires_at <= timezone.now()

@@ -42,6 +42,7 @@ from core.money import MoneyError, to_major, to_minor
 from ledger.models import Account, AccountKind
 from ledger.models import Transaction as LedgerTransaction
 from ledger.services import system_account_get_or_create, transaction_reverse, transfer, wallet_get_or_create
+from providers.interface import SessionMode
 from providers.models import (
     GameSession,
     Provider,
@@ -280,7 +281,10 @@ def _session_check(*, session: GameSession, provider: Provider, player: Abstract
 
 
 def _session_playable_check(*, session: GameSession, provider: Provider) -> None:
-    """A bet needs the session open and unexpired, and its game and provider enabled (as a spin does)."""
+    """A bet needs the session open and unexpired, and its game and provider enabled (as a spin does), and a real
+    money session: a demo session plays with the provider's play money."""
+    if session.mode == SessionMode.DEMO:
+        raise SessionClosed(f"The game session {session.pk} is a demo session: it never touches the wallet.")
     if (
         session.status != SessionStatus.OPEN
         or session.expires_at <= timezone.now()
