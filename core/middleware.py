@@ -10,6 +10,12 @@ access_logger = logging.getLogger("casino.access")
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 
 _VALID_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,200}$")
+# Query parameters that carry credentials (a game launch token or ticket, a WebSocket ?token=): never logged.
+_SECRET_QUERY = re.compile(r"(?<=[?&])(token|ticket)=[^&]*", re.IGNORECASE)
+
+
+def loggable_path(request) -> str:
+    return _SECRET_QUERY.sub(r"\1=***", request.get_full_path())[:500]
 
 
 def current_request_id() -> str:
@@ -37,7 +43,7 @@ class RequestIdMiddleware:
         access_logger.info(
             "%s %s %s %.1fms",
             request.method,
-            request.get_full_path()[:500],
+            loggable_path(request),
             response.status_code,
             (time.perf_counter() - started) * 1000,
         )

@@ -191,7 +191,7 @@ def launch_page(request, *, studio: Studio):
     }
     response = render(request, "sandbox/game_client.html", context)
     # Only the operator's own site may frame the game (the lobby URL's origin, which the signed token carries).
-    ancestors = " ".join(filter(None, ["'self'", _origin(launch.lobby_url), _origin(settings.SITE_URL)]))
+    ancestors = " ".join(dict.fromkeys(filter(None, ["'self'", _origin(launch.lobby_url), _origin(settings.SITE_URL)])))
     response["Content-Security-Policy"] = f"frame-ancestors {ancestors}"
     return response
 
