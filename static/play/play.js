@@ -67,7 +67,7 @@
   const MESSAGES = {
     insufficient_funds: "Not enough money for this. Deposit first, or choose a smaller amount.",
     country_blocked: "Sorry: players from your country cannot play here.",
-    provider_unavailable: "The game provider is not answering right now; no money was taken.",
+    provider_unavailable: "The game provider is not available right now.",
     gateway_unavailable: "The payment service is not answering right now.",
     session_closed: "This game session is closed or has expired. Open the game again.",
     session_not_found: "This game session is unknown. Open the game again.",

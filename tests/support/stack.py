@@ -57,7 +57,7 @@ class Stack:
 
     def shell(self, code: str) -> str:
         """Run Python in the stack's own environment (its database), as staff at a console would."""
-        return self.manage("shell", "-c", code).strip()
+        return self.manage("shell", "-v", "0", "-c", code).strip()
 
     def log(self, name: str) -> str:
         return (self.var_dir / f"{name}.log").read_text(errors="replace")
