@@ -6,6 +6,8 @@
 
 Verification order: signature first (so a forger cannot burn nonces), then the timestamp window, then the nonce,
 which is accepted once (stored in the shared cache, Redis in production, for twice the tolerance window).
+
+Signed tokens (`token_sign` / `token_verify`) carry claims in a URL, e.g. a game launch, with an expiry.
 """
 
 from __future__ import annotations
