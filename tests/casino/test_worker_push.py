@@ -57,7 +57,7 @@ def _round_settled_by_the_worker(stack) -> None:
 
 
 def test_a_worker_push_reaches_the_socket_in_the_embedded_default(tmp_path):
-    with running_stack(tmp_path / "var") as stack:
+    with running_stack(tmp_path / "var", static=False) as stack:
         assert "SQLiteChannelLayer" in stack.shell(
             "from channels.layers import get_channel_layer; print(type(get_channel_layer()).__name__)"
         )
@@ -84,7 +84,9 @@ def test_a_worker_push_reaches_the_socket_on_postgresql_and_redis(tmp_path, post
     # This xdist worker's own Redis database (cache, broker and channel layer of the stack alike).
     redis_url = settings.CACHES["default"]["LOCATION"]
     assert urlsplit(redis_url).scheme == "redis"
-    with running_stack(tmp_path / "var", database_url=postgres_database, redis_url=redis_url, server="daphne") as stack:
+    with running_stack(
+        tmp_path / "var", database_url=postgres_database, redis_url=redis_url, server="daphne", static=False
+    ) as stack:
         assert "RedisChannelLayer" in stack.shell(
             "from channels.layers import get_channel_layer; print(type(get_channel_layer()).__name__)"
         )

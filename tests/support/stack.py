@@ -101,10 +101,11 @@ def running_stack(
     database_url: str | None = None,
     redis_url: str | None = None,
     server: str = "runserver",
+    static: bool = True,
     extra_env: dict[str, str] | None = None,
 ) -> Iterator[Stack]:
-    """Migrate, seed, collect static files, then serve the site (`runserver` as `make run` does, or `daphne` as
-    the production mode does) beside a Celery worker; stopped and cleaned up on exit."""
+    """Migrate, seed, collect static files (for pages; `static=False` skips it), then serve the site (`runserver` as
+    `make run` does, or `daphne` as the production mode does) beside a Celery worker; stopped on exit."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     var_dir.mkdir(parents=True, exist_ok=True)
@@ -128,7 +129,8 @@ def running_stack(
     if not redis_url:
         stack.manage("createcachetable")
     stack.manage("sandbox_seed")
-    stack.manage("collectstatic", "--no-input", "-v", "0")
+    if static:
+        stack.manage("collectstatic", "--no-input", "-v", "0")
     try:
         # Threads, so the worker is one process: everything it sends comes from a process that is not the web's.
         stack.start(
