@@ -1,11 +1,12 @@
 """The player page and the frontend plumbing: /play/ with its static files and policy, the API docs without a CDN,
 and CORS (off by default, on for the origins configured)."""
 
+import importlib
 import re
 
 import pytest
-from django.test import override_settings
 
+import casino.urls
 from sandbox.provider.seed import sandbox_provider_seed
 
 EXTERNAL = re.compile(r"""(?:src|href)=["'](?:https?:)?//""", re.IGNORECASE)
@@ -28,12 +29,7 @@ def test_the_player_page_is_served_with_its_own_scripts_only(client):
     assert client.get("/static/play/play.js").status_code == 200
 
 
-@override_settings(ROOT_URLCONF="casino.urls")
 def test_the_player_page_is_only_routed_in_sandbox_mode_or_when_enabled(settings):
-    import importlib
-
-    import casino.urls
-
     try:
         settings.SANDBOX_MODE, settings.PLAYER_PAGE_ENABLED = False, False
         assert "play" not in {p.name for p in importlib.reload(casino.urls).urlpatterns if hasattr(p, "name")}
