@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
@@ -92,7 +93,10 @@ class Page:
 
     def __init__(self, driver, stack):
         self.driver, self.stack = driver, stack
-        self.wait = WebDriverWait(driver, 40)
+        # The page re-renders its tables on every push: an element found a moment ago may be gone; look again.
+        self.wait = WebDriverWait(
+            driver, 40, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)
+        )
 
     def el(self, selector: str):
         return self.driver.find_element(By.CSS_SELECTOR, selector)
@@ -167,9 +171,11 @@ def test_a_player_goes_through_the_whole_page(stack, browser):
     page.el("#spin").click()
     page.until(lambda: browser.find_elements(By.ID, "spin-outcome"), "the spin's result")
     page.until(lambda: page.balance() != "60.00" or "Won 1.00" in page.text("#spin-outcome"), "the new balance")
-    rows = browser.find_elements(By.CSS_SELECTOR, "#round-list tr")
-    assert len(rows) == 1 and rows[0].find_element(By.CSS_SELECTOR, ".status").text == "settled"
-    rows[0].find_element(By.CSS_SELECTOR, "button.ack").click()
+    page.until(
+        lambda: [r.text for r in browser.find_elements(By.CSS_SELECTOR, "#round-list .status")] == ["settled"],
+        "the round in the history",
+    )
+    page.until(lambda: page.el("#round-list button.ack").click() is None, "the Acknowledge button")
     page.until(lambda: "acknowledged" in page.text("#round-list tr"), "the acknowledgement")
     browser.shot("5-spin")
 
@@ -245,11 +251,10 @@ def test_a_player_goes_through_the_whole_page(stack, browser):
     )
     page.el("#withdraw-form button").click()
     page.until(lambda: browser.find_elements(By.CSS_SELECTOR, "#payment-list tr[data-kind=withdrawal]"), "the order")
-    withdrawal = page.el("#payment-list tr[data-kind=withdrawal]")
-    assert withdrawal.find_element(By.CSS_SELECTOR, ".status").text == "pending"
+    assert page.text("#payment-list tr[data-kind=withdrawal] .status") == "pending"
     expected_after = f"{float(after_game_client) - 10:.2f}"
     page.until(lambda: page.text("#available") == expected_after, "the withdrawal's hold")
-    payment_id = withdrawal.get_attribute("data-payment-id")
+    payment_id = page.until(lambda: page.el("#payment-list tr[data-kind=withdrawal]").get_attribute("data-payment-id"))
     reference = stack.shell(
         "from payments.models import Payment; import time\n"
         f"for _ in range(100):\n"
