@@ -6,6 +6,7 @@ body validated against the partner's XSD both ways, mutual TLS from the partner 
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import requests
 import requests.auth
@@ -15,6 +16,7 @@ from lxml import etree
 from requests.adapters import HTTPAdapter
 
 from core.outbound import OutboundClient, PartnerRejected, PartnerTimeout, PartnerUnavailable, transport_error
+from core.signing import sign_request
 from core.tls import TlsMaterial
 
 SOAP_ENV_NS = "http://schemas.xmlsoap.org/soap/envelope/"
@@ -47,6 +49,27 @@ class XsdValidationPlugin(zeep.Plugin):
     def ingress(self, envelope, http_headers, operation):
         self._validate(envelope, "inbound")
         return envelope, http_headers
+
+
+class SoapHmacAuth(requests.auth.AuthBase):
+    """The contract's HMAC headers over the exact envelope bytes zeep sends (the platform signs its calls)."""
+
+    def __init__(self, key_id: str, secret: str):
+        self.key_id, self.secret = key_id, secret
+
+    def __call__(self, request):
+        body = request.body or b""
+        body = body.encode() if isinstance(body, str) else body
+        request.headers.update(
+            sign_request(
+                key_id=self.key_id,
+                secret=self.secret,
+                method=request.method,
+                path=urlsplit(request.url).path,
+                body=body,
+            )
+        )
+        return request
 
 
 def soap_session(tls: TlsMaterial | None) -> requests.Session:

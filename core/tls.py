@@ -42,11 +42,6 @@ class TlsMaterial:
     client_key: str = ""
     ca_cert: str = ""
 
-    @classmethod
-    def of(cls, partner) -> TlsMaterial:
-        """The material configured on a Provider or Gateway row (empty fields: none)."""
-        return cls(partner.tls_client_cert or "", partner.tls_client_key or "", partner.tls_ca_cert or "")
-
     def requests_options(self) -> dict:
         """`cert` and `verify` for a requests session or OutboundClient (empty fields keep the defaults)."""
         options: dict = {}

@@ -1,6 +1,7 @@
 """The only way to move money. Every move is one database transaction that locks the accounts it touches in
 ascending id order (so two moves can never deadlock on each other), checks balances inside the lock, and is
-idempotent by its key: a replay returns the first result, another move under the same key is refused.
+idempotent by its key: a replay returns the first result, another move under the same key is refused. The
+statements these services send (the lock, the INSERTs, the account totals) are written in ledger.statements.
 """
 
 from __future__ import annotations
@@ -11,14 +12,21 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.core.exceptions import ImproperlyConfigured
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core import realtime
 from core.metrics import LEDGER_TRANSACTIONS
-from core.money import currency_exponent
+from core.money import currency_exponent, to_major
 from ledger.errors import AlreadyReversed, HoldNotActive, InsufficientFunds, LedgerKeyConflict
-from ledger.models import Account, AccountKind, Entry, Hold, HoldStatus, Transaction
+from ledger.models import Account, AccountKind, Hold, HoldStatus, Transaction
+from ledger.statements import (
+    accounts_lock,
+    accounts_totals_update,
+    entries_insert,
+    is_unique_violation,
+    transaction_insert,
+)
 
 
 @dataclass(frozen=True)
@@ -80,73 +88,7 @@ def _fingerprint(kind: str, legs: Iterable[tuple[int, int]], extra: str = "") ->
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-# Every column of an account, named in the model's field order (which is `from_db`'s order).
-_ACCOUNT_FIELDS = tuple(Account._meta.concrete_fields)
-_ACCOUNT_ATTNAMES = tuple(field.attname for field in _ACCOUNT_FIELDS)
-# As the compiler reads them: a foreign key's column is typed as its target (the owner's UUID key, a string on SQLite).
-_ACCOUNT_COLS = tuple(field.get_col(Account._meta.db_table) for field in _ACCOUNT_FIELDS)
-_ACCOUNT_SELECT = 'SELECT {columns} FROM "{table}" WHERE "{pk}" IN ({{ids}}) ORDER BY "{pk}"'.format(  # noqa: S608
-    columns=", ".join(f'"{field.column}"' for field in _ACCOUNT_FIELDS),
-    table=Account._meta.db_table,
-    pk=Account._meta.pk.column,
-)
-_ACCOUNT_LOCKS: dict[tuple[int, bool], str] = {}
-_ACCOUNT_CONVERTED: dict[type, tuple[int, ...]] = {}  # per backend: which of those fields have db converters
-
-
-def _db():
-    """The default database connection of this thread: what `django.db.connection` stands for, looked up once per
-    call (each attribute read through that proxy is a thread-local lookup, a measurable share of a transfer)."""
-    return connections[DEFAULT_DB_ALIAS]
-
-
-def _lock_accounts(account_ids: Iterable[int]) -> dict[int, Account]:
-    """SELECT ... FOR UPDATE in ascending id order: the one lock order of the whole platform.
-
-    Written as plain SQL, its rows made into model instances with the conversions Django's compiler would apply
-    (`from_db`, the backend's and the fields' db converters): the queryset form of this one statement cost a third
-    of a transfer's client CPU, and `Account.objects.raw` still most of the rest of it (see bench/README.md)."""
-    db = _db()
-    ids = sorted(set(account_ids))
-    for_update = db.features.has_select_for_update  # SQLite, the embedded mode, locks the whole database instead
-    sql = _ACCOUNT_LOCKS.get((len(ids), for_update))
-    if sql is None:
-        sql = _ACCOUNT_SELECT.format(ids=", ".join(["%s"] * len(ids))) + (" FOR UPDATE" if for_update else "")
-        if len(ids) <= 8:
-            _ACCOUNT_LOCKS[len(ids), for_update] = sql
-    with db.cursor() as cursor:
-        cursor.execute(sql, ids)
-        rows = cursor.fetchall()
-    converted = _ACCOUNT_CONVERTED.get(type(db))
-    if converted is None:  # none on PostgreSQL; SQLite's booleans and datetimes
-        converted = _ACCOUNT_CONVERTED[type(db)] = tuple(
-            index for index, col in enumerate(_ACCOUNT_COLS) if _converters(db, col)
-        )
-    converters = [(index, _ACCOUNT_COLS[index], _converters(db, _ACCOUNT_COLS[index])) for index in converted]
-    accounts = {}
-    for row in rows:
-        if converters:
-            row = list(row)
-            for index, col, field_converters in converters:
-                for convert in field_converters:
-                    row[index] = convert(row[index], col, db)
-        account = Account.from_db(db.alias, _ACCOUNT_ATTNAMES, row)
-        accounts[account.pk] = account
-    return accounts
-
-
-def _converters(db, col) -> list:
-    """What the SQL compiler applies to a column read from the database: the backend's converters, then the field's."""
-    return db.ops.get_db_converters(col) + col.get_db_converters(db)
-
-
-def _is_unique_violation(error: IntegrityError) -> bool:
-    """True when the insert hit a unique constraint (a key already taken), as opposed to another failure (a check
-    or foreign key) that must surface as it is rather than be mistaken for a replay."""
-    sqlstate = getattr(error.__cause__, "sqlstate", None)  # psycopg 3
-    if sqlstate is not None:
-        return sqlstate == "23505"
-    return "UNIQUE constraint failed" in str(error)  # SQLite, the embedded mode
+# ---------------------------------------------------------------------------------------------------- replays
 
 
 def _replayed(model, key: str, fingerprint: str):
@@ -164,7 +106,7 @@ def _replay_or_raise(error: IntegrityError, key: str, fingerprint: str) -> Trans
 
     A unique violation on the key means another call committed it first (the insert waits for that call to end,
     so under READ COMMITTED its row is visible to the next statement)."""
-    if not _is_unique_violation(error):
+    if not is_unique_violation(error):
         raise error
     existing = _replayed(Transaction, key, fingerprint)
     if existing is None:
@@ -203,142 +145,8 @@ def _apply(
         account.held += held_delta.get(account_id, 0)
         if account.non_negative and account.balance < account.held:
             raise InsufficientFunds(f"Account {account.code} has not enough available funds.")
-    _entries_insert(txn, entries)
-    _accounts_save(accounts[a] for a in touched)
-
-
-# ---------------------------------------------------------------------------------------------------- the INSERTs
-#
-# The transaction row and its entries are written as plain parametrized INSERTs through the connection's cursor:
-# building them with `Transaction.objects.create` and `Entry.objects.bulk_create` (model instances, the SQL
-# compiler, per-field preparation) was most of a transfer's remaining client CPU (see bench/README.md). The column
-# lists come from the models' _meta, and the values are matched to them by attname, checked at import: a field
-# added to either model without being written here stops the import instead of being silently left out. Values
-# whose form differs between backends (the UUID key, the JSON metadata, the timestamps) go through the field's own
-# `get_db_prep_save`, as the ORM would send them; the rest are ints and strings that both drivers take as they are.
-# Errors surface exactly as the ORM's did: the cursor wraps them in django.db's classes (a taken key is an
-# IntegrityError whose cause has sqlstate 23505, or SQLite's "UNIQUE constraint failed"), and the rows are
-# ordinary rows to the immutability triggers.
-
-
-def _insert_columns(model, attnames: Sequence[str]) -> str:
-    """`INSERT INTO "table" ("col", ...) VALUES ` for `attnames`, which must be exactly the model's concrete fields
-    less an auto-increment key (that one the database assigns)."""
-    meta = model._meta
-    columns = {field.attname: field.column for field in meta.concrete_fields if field is not meta.auto_field}
-    if sorted(attnames) != sorted(columns):
-        raise ImproperlyConfigured(
-            f"ledger.services writes {meta.label} rows as {sorted(attnames)} but the model has {sorted(columns)}"
-        )
-    # Double quotes are how both supported backends (PostgreSQL and SQLite) quote names, as the ORM does.
-    quoted = ", ".join(f'"{columns[a]}"' for a in attnames)
-    return f'INSERT INTO "{meta.db_table}" ({quoted}) VALUES '  # noqa: S608 - names from _meta, values bound
-
-
-def _placeholders(columns: int, rows: int) -> str:
-    row = "(" + ", ".join(["%s"] * columns) + ")"
-    return ", ".join([row] * rows)
-
-
-# Every column of a transaction, in the model's field order (which is also `from_db`'s order).
-_TXN_ATTNAMES = tuple(field.attname for field in Transaction._meta.concrete_fields)
-_TXN_INSERT = _insert_columns(Transaction, _TXN_ATTNAMES) + _placeholders(len(_TXN_ATTNAMES), 1)
-_TXN_PREPARE = tuple(Transaction._meta.get_field(a).get_db_prep_save for a in _TXN_ATTNAMES)
-_TXN_NEW_ID = Transaction._meta.pk.get_default  # uuid4, the model's own default
-
-_ENTRY_ATTNAMES = ("transaction_id", "account_id", "amount", "currency", "balance_after", "created_at")
-_ENTRY_INSERT = _insert_columns(Entry, _ENTRY_ATTNAMES)
-_ENTRY_ROWS_PER_INSERT = 100  # far below SQLite's and PostgreSQL's bound-parameter limits
-_ENTRY_INSERTS = {n: _ENTRY_INSERT + _placeholders(len(_ENTRY_ATTNAMES), n) for n in range(1, 9)}
-_ENTRY_PREPARE_TXN = Entry._meta.get_field("transaction_id").get_db_prep_save
-_ENTRY_PREPARE_CREATED = Entry._meta.get_field("created_at").get_db_prep_save
-
-
-def _transaction_insert(
-    *,
-    idempotency_key: str,
-    fingerprint: str,
-    kind: str,
-    reference: str,
-    metadata: dict | None,
-    reverses: Transaction | None = None,
-) -> Transaction:
-    """INSERT one transaction row and return it as a saved model instance (as `Transaction.objects.create` did)."""
-    values = {
-        "id": _TXN_NEW_ID(),
-        "idempotency_key": idempotency_key,
-        "fingerprint": fingerprint,
-        "kind": kind,
-        "reference": reference,
-        "reverses_id": None if reverses is None else reverses.pk,
-        "metadata": metadata or {},
-        "created_at": timezone.now(),  # auto_now_add
-    }
-    row = [values[a] for a in _TXN_ATTNAMES]
-    db = _db()
-    with db.cursor() as cursor:
-        cursor.execute(_TXN_INSERT, [prepare(v, db) for prepare, v in zip(_TXN_PREPARE, row, strict=True)])
-    txn = Transaction.from_db(db.alias, _TXN_ATTNAMES, row)
-    if reverses is not None:
-        txn.reverses = reverses  # the related object cached both ways, as create(reverses=...) left it
-    return txn
-
-
-def _entries_insert(txn: Transaction, entries: Sequence[tuple[int, int, str, int]]) -> None:
-    """INSERT the entries (account id, amount, currency, balance after) of `txn` in the given order (their ids
-    ascend in it), stamped with the transaction's `created_at`."""
-    db = _db()
-    txn_id = _ENTRY_PREPARE_TXN(txn.pk, db)
-    created_at = _ENTRY_PREPARE_CREATED(txn.created_at, db)
-    with db.cursor() as cursor:
-        for start in range(0, len(entries), _ENTRY_ROWS_PER_INSERT):
-            chunk = entries[start : start + _ENTRY_ROWS_PER_INSERT]
-            params = []
-            for account_id, amount, currency, balance_after in chunk:
-                values = {
-                    "transaction_id": txn_id,
-                    "account_id": account_id,
-                    "amount": amount,
-                    "currency": currency,
-                    "balance_after": balance_after,
-                    "created_at": created_at,
-                }
-                params.extend(values[a] for a in _ENTRY_ATTNAMES)
-            sql = _ENTRY_INSERTS.get(len(chunk)) or _ENTRY_INSERT + _placeholders(len(_ENTRY_ATTNAMES), len(chunk))
-            cursor.execute(sql, params)
-
-
-def _totals_update_sql(accounts: int) -> str:
-    """One UPDATE of `balance` and `held` for `accounts` rows, each picked by id in a CASE (portable to both
-    backends); the parameters are (id, balance) pairs, then (id, held) pairs, then the ids."""
-    cases = " ".join(["WHEN %s THEN %s"] * accounts)
-    table, pk = Account._meta.db_table, Account._meta.pk.column
-    balance, held = Account._meta.get_field("balance").column, Account._meta.get_field("held").column
-    return (
-        f'UPDATE "{table}" SET "{balance}" = CASE "{pk}" {cases} END, "{held}" = CASE "{pk}" {cases} END '  # noqa: S608
-        f'WHERE "{pk}" IN ({", ".join(["%s"] * accounts)})'
-    )
-
-
-_ACCOUNT_TOTALS_UPDATES = {n: _totals_update_sql(n) for n in range(1, 9)}
-
-
-def _accounts_save(accounts: Iterable[Account]) -> None:
-    """Write the new running totals of accounts locked by this transaction, in one statement.
-
-    The SQL is made once per number of accounts: `bulk_update` builds the same CASE expressions, and compiling them
-    was a quarter to a third of a transfer's client time; one plain UPDATE per account sent with `executemany` (a
-    psycopg pipeline) still cost about twice this one statement (see bench/README.md). The rows are all locked
-    already (`_lock_accounts`), so the order in which the statement visits them cannot matter."""
-    accounts = list(accounts)
-    if not accounts:
-        return
-    params = [value for a in accounts for value in (a.pk, a.balance)]
-    params += [value for a in accounts for value in (a.pk, a.held)]
-    params += [a.pk for a in accounts]
-    sql = _ACCOUNT_TOTALS_UPDATES.get(len(accounts)) or _totals_update_sql(len(accounts))
-    with _db().cursor() as cursor:
-        cursor.execute(sql, params)
+    entries_insert(txn, entries)
+    accounts_totals_update(accounts[a] for a in touched)
 
 
 def transaction_post(
@@ -356,10 +164,10 @@ def transaction_post(
             # lock that the other call still needs for its move (it took all of them before its insert), even when
             # the waiter's outer transaction holds locks already; a replay race ends in the first result, never in
             # a deadlock.
-            accounts = _lock_accounts(net)
+            accounts = accounts_lock(net)
             # The insert comes before the balance check: a repeat of a move that has since drained the wallet is a
             # replay (the unique key refuses it here), not insufficient funds.
-            txn = _transaction_insert(
+            txn = transaction_insert(
                 idempotency_key=idempotency_key,
                 fingerprint=fingerprint,
                 kind=kind,
@@ -414,8 +222,8 @@ def transaction_reverse(
     fingerprint = _fingerprint(kind, legs, extra=f"reverses:{original.pk}")
     try:
         with transaction.atomic():
-            accounts = _lock_accounts(account_id for account_id, _ in legs)
-            txn = _transaction_insert(
+            accounts = accounts_lock(account_id for account_id, _ in legs)
+            txn = transaction_insert(
                 idempotency_key=idempotency_key,
                 fingerprint=fingerprint,
                 kind=kind,
@@ -426,7 +234,7 @@ def transaction_reverse(
             _apply(txn=txn, legs=legs, accounts=accounts, held_delta={})
             _count_committed(kind)
     except IntegrityError as error:
-        if not _is_unique_violation(error):
+        if not is_unique_violation(error):
             raise
         # A replay violates both the key and the one-reversal rule; which one PostgreSQL reports is not fixed, so
         # the key is looked at first.
@@ -451,7 +259,7 @@ def hold_reserve(
         raise ValueError("a hold reserves a positive amount")
     try:
         with transaction.atomic():
-            locked = _lock_accounts([account.pk])[account.pk]
+            locked = accounts_lock([account.pk])[account.pk]
             # The insert comes before the balance check so that a replay is recognised as one (see transaction_post).
             hold = Hold.objects.create(
                 account=locked,
@@ -466,7 +274,7 @@ def hold_reserve(
                 raise InsufficientFunds(f"Account {locked.code} has not enough available funds.")
             Account.objects.filter(pk=locked.pk).update(held=locked.held)
     except IntegrityError as error:
-        if not _is_unique_violation(error):
+        if not is_unique_violation(error):
             raise
         existing = Hold.objects.filter(idempotency_key=idempotency_key).first()
         if existing is None:
@@ -481,7 +289,7 @@ def hold_reserve(
 
 
 def _locked_hold(hold_id, account_ids: Iterable[int]) -> tuple[Hold, dict[int, Account]]:
-    accounts = _lock_accounts(account_ids)
+    accounts = accounts_lock(account_ids)
     return Hold.objects.select_for_update().get(pk=hold_id), accounts
 
 
@@ -523,7 +331,7 @@ def hold_capture(
                 if replay is not None:
                     return replay
                 raise HoldNotActive(f"Hold {hold.pk} is {locked_hold.status}; it cannot be captured.")
-            txn = _transaction_insert(
+            txn = transaction_insert(
                 idempotency_key=idempotency_key,
                 fingerprint=fingerprint,
                 kind=kind,
@@ -568,3 +376,15 @@ def holds_expire_due(*, now: datetime | None = None, limit: int = 500) -> int:
             continue
         expired += released.status == HoldStatus.EXPIRED
     return expired
+
+
+def wallet_balance_push(*, wallet: Account) -> None:
+    """Tell the wallet owner's open sockets its balance and available amount once the surrounding transaction
+    commits (never for money that rolled back). The one home of the balance.updated message: every service that
+    changes a player's wallet calls it with the wallet as it stands after the move (re-read after the ledger call)."""
+    realtime.balance_updated(
+        user_id=wallet.owner_id,
+        balance=to_major(wallet.balance, wallet.currency),
+        available=to_major(wallet.available, wallet.currency),
+        currency=wallet.currency,
+    )

@@ -12,7 +12,14 @@ from payments.registry import ADAPTERS
 from payments.services.transitions import payment_review_resolve
 from payments.services.webhooks import webhook_delivery_reprocess
 
-SECRET_FIELDS = ("api_secret", "credentials", "webhook_secret", "tls_client_cert", "tls_client_key")
+SECRET_FIELDS = (
+    "secret",
+    "previous_secret",
+    "credentials",
+    "webhook_secret",
+    "tls_client_cert",
+    "tls_client_key",
+)
 MULTILINE_SECRETS = ("credentials", "tls_client_cert", "tls_client_key")  # JSON and PEM keep their newlines
 
 
@@ -40,7 +47,7 @@ class GatewayForm(forms.ModelForm):
             "adapter",
             "base_url",
             "enabled",
-            "api_key_id",
+            "key_id",
             *SECRET_FIELDS,
             "tls_ca_cert",
             "currencies",

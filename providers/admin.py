@@ -15,7 +15,7 @@ from core.outbound import PartnerError
 from providers.models import Game, GameSession, Provider, Round, RoundStatus
 from providers.services import games_cache_invalidate, round_resolve
 
-SECRET_FIELDS = ("secret", "previous_secret", "api_credentials", "tls_client_cert", "tls_client_key")
+SECRET_FIELDS = ("secret", "previous_secret", "credentials", "tls_client_cert", "tls_client_key")
 
 
 class ProviderForm(forms.ModelForm):

@@ -16,9 +16,15 @@ def games_catalogue() -> QuerySet[Game]:
     return Game.objects.filter(provider__enabled=True).select_related("provider").order_by("name", "id")
 
 
+def game_is_offered(*, game: Game, provider: Provider) -> bool:
+    """Staff have switched neither the game nor its provider off: the half of "playable" that opening a session and
+    staking money in one share (providers.services.sessions.session_playable_check holds the other half)."""
+    return game.enabled and provider.enabled
+
+
 def game_playable_get(*, game_id) -> Game:
     game = Game.objects.select_related("provider").filter(pk=game_id).first()
-    if game is None or not game.enabled or not game.provider.enabled:
+    if game is None or not game_is_offered(game=game, provider=game.provider):
         raise GameNotFound(f"No playable game {game_id}.")
     return game
 

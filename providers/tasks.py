@@ -26,7 +26,8 @@ def backoff(retries: int) -> int:
 
 
 def _retry_or_give_up(task, what: str) -> None:
-    """Retry later; once the retries are spent, log and stop (the periodic sweep picks the round up again)."""
+    """Retry later; once the retries are spent, log and stop. A pending round is picked up again by the pending-rounds
+    sweep; an acknowledgement given up here is not re-sent (no sweep covers acknowledgements yet)."""
     if task.request.retries >= task.max_retries:
         logger.error("%s: giving up after %s retries", what, task.request.retries)
         return

@@ -33,7 +33,7 @@ else:
         "data_folder_in": str(CELERY_FILESYSTEM_DIR / "queue"),
         "data_folder_out": str(CELERY_FILESYSTEM_DIR / "queue"),
         "processed_folder": str(CELERY_FILESYSTEM_DIR / "processed"),
-        # Broadcasts (worker control) would otherwise go to a "control" folder in the current directory.
+        # Exchange tables (broadcast, e.g. worker control); kombu's default is ./control at the working directory.
         "control_folder": str(CELERY_FILESYSTEM_DIR / "control"),
         "store_processed": False,
     }

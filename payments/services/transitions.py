@@ -15,20 +15,29 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.money import to_major
-from core.realtime import balance_updated, payment_updated
+from core.realtime import payment_updated
 from ledger.models import Account, AccountKind
-from ledger.services import hold_capture, hold_release, system_account_get_or_create, transfer, wallet_get_or_create
-from payments.models import Payment, PaymentAnomaly, PaymentKind, PaymentStatus, PaymentStatusChange
+from ledger.selectors import wallet_for
+from ledger.services import (
+    hold_capture,
+    hold_release,
+    system_account_get_or_create,
+    transfer,
+    wallet_balance_push,
+    wallet_get_or_create,
+)
+from payments.models import Payment, PaymentAnomaly, PaymentKind, PaymentStatus, PaymentStatusChange, WebhookDelivery
 
 logger = logging.getLogger(__name__)
 
-S = PaymentStatus
 ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
-    S.CREATED: frozenset({S.PENDING, S.SUCCEEDED, S.FAILED, S.REVIEW}),
-    S.PENDING: frozenset({S.SUCCEEDED, S.FAILED, S.REVIEW}),
-    S.REVIEW: frozenset({S.SUCCEEDED, S.FAILED}),  # staff decide
-    S.SUCCEEDED: frozenset(),
-    S.FAILED: frozenset(),
+    PaymentStatus.CREATED: frozenset(
+        {PaymentStatus.PENDING, PaymentStatus.SUCCEEDED, PaymentStatus.FAILED, PaymentStatus.REVIEW}
+    ),
+    PaymentStatus.PENDING: frozenset({PaymentStatus.SUCCEEDED, PaymentStatus.FAILED, PaymentStatus.REVIEW}),
+    PaymentStatus.REVIEW: frozenset({PaymentStatus.SUCCEEDED, PaymentStatus.FAILED}),  # staff decide
+    PaymentStatus.SUCCEEDED: frozenset(),
+    PaymentStatus.FAILED: frozenset(),
 }
 
 
@@ -68,14 +77,14 @@ def payment_transition(
             payment.gateway_reference = gateway_reference
         if redirect_url is not None:
             payment.redirect_url = redirect_url
-        if to == S.SUCCEEDED:
+        if to == PaymentStatus.SUCCEEDED:
             _money_on_success(payment)
-        elif to == S.FAILED:
+        elif to == PaymentStatus.FAILED:
             _money_on_failure(payment)
             payment.failure_reason = reason[:500]
-        elif to == S.REVIEW:
+        elif to == PaymentStatus.REVIEW:
             payment.failure_reason = reason[:500]
-        if to in (S.SUCCEEDED, S.FAILED):
+        if to in (PaymentStatus.SUCCEEDED, PaymentStatus.FAILED):
             payment.completed_at = timezone.now()
         PaymentStatusChange.objects.create(
             payment=payment, from_status=payment.status, to_status=to, reason=reason[:500]
@@ -124,14 +133,9 @@ def _money_on_failure(payment: Payment) -> None:
 
 def payment_balance_push(payment: Payment) -> None:
     """Tell the player's open sockets about the new balance once the money commits."""
-    wallet = Account.objects.filter(owner=payment.player_id, currency=payment.currency, kind="player_wallet").first()
+    wallet = wallet_for(user=payment.player_id, currency=payment.currency)
     if wallet is not None:
-        balance_updated(
-            user_id=payment.player_id,
-            balance=to_major(wallet.balance, wallet.currency),
-            available=to_major(wallet.available, wallet.currency),
-            currency=wallet.currency,
-        )
+        wallet_balance_push(wallet=wallet)
 
 
 def payment_updated_push(payment: Payment) -> None:
@@ -161,18 +165,9 @@ def payment_anomaly_record(
     )
 
 
-class Verdict:
-    """What applying a gateway-reported outcome did (also the webhook delivery's outcome words)."""
-
-    APPLIED = "processed"
-    SAME_STATE = "duplicate"
-    OUT_OF_ORDER = "out_of_order"
-    HELD_FOR_REVIEW = "held_for_review"
-    AMOUNT_MISMATCH = "amount_mismatch"
-
-
 def payment_outcome_apply(*, payment_id, outcome: str, amount: int, currency: str, source: str, delivery=None) -> str:
-    """Apply what a gateway reports (webhook or status poll) about a payment; returns a Verdict word.
+    """Apply what a gateway reports (webhook or status poll) about a payment; returns the outcome word
+    (a `WebhookDelivery.Outcome`, which the webhook delivery records as is).
 
     An amount or currency that disagrees is never applied: the payment goes to review and staff get an anomaly.
     """
@@ -191,16 +186,18 @@ def payment_outcome_apply(*, payment_id, outcome: str, amount: int, currency: st
                 received=received,
                 delivery=delivery,
             )
-            payment_transition(payment_id=payment.pk, to=S.REVIEW, reason=f"{source}: amount or currency disagrees")
-            return Verdict.AMOUNT_MISMATCH
-        if payment.status == S.REVIEW:
-            return Verdict.HELD_FOR_REVIEW
+            payment_transition(
+                payment_id=payment.pk, to=PaymentStatus.REVIEW, reason=f"{source}: amount or currency disagrees"
+            )
+            return WebhookDelivery.Outcome.AMOUNT_MISMATCH
+        if payment.status == PaymentStatus.REVIEW:
+            return WebhookDelivery.Outcome.HELD_FOR_REVIEW
         result = payment_transition(payment_id=payment.pk, to=outcome, reason=f"{source}: gateway reported {outcome}")
         if result.changed:
-            return Verdict.APPLIED
+            return WebhookDelivery.Outcome.PROCESSED
         if result.allowed:
-            return Verdict.SAME_STATE
-        if payment.status == S.FAILED and outcome == S.SUCCEEDED:
+            return WebhookDelivery.Outcome.DUPLICATE
+        if payment.status == PaymentStatus.FAILED and outcome == PaymentStatus.SUCCEEDED:
             # Money arrived at the gateway for a payment the platform had given up on: staff must settle it by hand.
             payment_anomaly_record(
                 payment=payment,
@@ -209,15 +206,15 @@ def payment_outcome_apply(*, payment_id, outcome: str, amount: int, currency: st
                 detail=f"{source} reported success after the payment failed.",
                 delivery=delivery,
             )
-        return Verdict.OUT_OF_ORDER
+        return WebhookDelivery.Outcome.OUT_OF_ORDER
 
 
 def payment_review_resolve(*, payment_id, to: str, reason: str = "") -> TransitionResult:
     """Staff settle a payment held for review (admin action)."""
-    if to not in (S.SUCCEEDED, S.FAILED):
+    if to not in (PaymentStatus.SUCCEEDED, PaymentStatus.FAILED):
         raise ValueError("a review ends in succeeded or failed")
     with transaction.atomic():
         payment = payment_lock(payment_id=payment_id)
-        if payment.status != S.REVIEW:
+        if payment.status != PaymentStatus.REVIEW:
             return TransitionResult(payment, changed=False, allowed=False)
         return payment_transition(payment_id=payment.pk, to=to, reason=reason or "resolved by staff")

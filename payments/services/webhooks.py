@@ -30,8 +30,6 @@ logger = logging.getLogger(__name__)
 _UNSTORED_HEADERS = {"authorization", "cookie", "proxy-authorization"}
 MAX_STORED_BODY = 256 * 1024
 
-D = WebhookDelivery
-
 
 def webhook_delivery_record(
     *, gateway_code: str, headers: dict[str, str], body: bytes, source_address: str | None
@@ -64,18 +62,22 @@ def webhook_delivery_process(
     delivery = WebhookDelivery.objects.select_related("gateway").get(pk=delivery_id)
     gateway = delivery.gateway
     if gateway is None or not gateway.enabled:
-        _verdict(delivery, outcome=D.Outcome.UNKNOWN_GATEWAY, processed_at=timezone.now())
+        _verdict(delivery, outcome=WebhookDelivery.Outcome.UNKNOWN_GATEWAY, processed_at=timezone.now())
         INBOUND_MESSAGES.labels(partner=delivery.gateway_code[:50], kind="webhook", verdict="unknown_gateway").inc()
         raise UnknownGateway(f"No payment gateway {delivery.gateway_code!r}.")
     body = raw_body if raw_body is not None else delivery.body.encode()
     try:
         event = adapter_for(gateway).verify_and_parse_webhook(delivery.headers, body, check_freshness=check_freshness)
     except (WebhookInvalidSignature, WebhookStaleSignature) as exc:
-        signature = D.Signature.STALE if isinstance(exc, WebhookStaleSignature) else D.Signature.INVALID
+        signature = (
+            WebhookDelivery.Signature.STALE
+            if isinstance(exc, WebhookStaleSignature)
+            else WebhookDelivery.Signature.INVALID
+        )
         _verdict(
             delivery,
             signature_verdict=signature,
-            outcome=D.Outcome.REJECTED,
+            outcome=WebhookDelivery.Outcome.REJECTED,
             error_detail=exc.detail,
             processed_at=timezone.now(),
         )
@@ -84,17 +86,19 @@ def webhook_delivery_process(
     except ValidationFailed as exc:
         _verdict(
             delivery,
-            signature_verdict=D.Signature.VALID,
-            outcome=D.Outcome.REJECTED,
+            signature_verdict=WebhookDelivery.Signature.VALID,
+            outcome=WebhookDelivery.Outcome.REJECTED,
             error_detail=f"{exc.detail} {exc.errors or ''}"[:2000],
             processed_at=timezone.now(),
         )
         INBOUND_MESSAGES.labels(partner=gateway.code, kind="webhook", verdict="validation_error").inc()
         raise
-    _verdict(delivery, signature_verdict=D.Signature.VALID, event_id=event.event_id, event_type=event.type)
+    _verdict(
+        delivery, signature_verdict=WebhookDelivery.Signature.VALID, event_id=event.event_id, event_type=event.type
+    )
     outcome = EVENT_HANDLERS[event.type](delivery=delivery, event=event)
     INBOUND_MESSAGES.labels(partner=gateway.code, kind="webhook", verdict=outcome).inc()
-    if outcome == D.Outcome.AMOUNT_MISMATCH:
+    if outcome == WebhookDelivery.Outcome.AMOUNT_MISMATCH:
         raise AmountMismatch("The event's amount or currency disagrees with the payment; it was not applied.")
     return delivery
 
@@ -105,8 +109,8 @@ def _payment_event_apply(*, delivery: WebhookDelivery, event: GatewayEvent) -> s
     with transaction.atomic():
         payment = _event_payment(gateway=gateway, event=event)
         if payment is None:
-            outcome = _mark_processed(delivery=delivery, event=event) or D.Outcome.UNKNOWN_PAYMENT
-            if outcome == D.Outcome.UNKNOWN_PAYMENT:
+            outcome = _mark_processed(delivery=delivery, event=event) or WebhookDelivery.Outcome.UNKNOWN_PAYMENT
+            if outcome == WebhookDelivery.Outcome.UNKNOWN_PAYMENT:
                 payment_anomaly_record(
                     payment=None,
                     gateway=gateway,
@@ -173,7 +177,7 @@ def _mark_processed(*, delivery: WebhookDelivery, event: GatewayEvent) -> str | 
         with transaction.atomic():
             ProcessedWebhookEvent.objects.create(gateway=delivery.gateway, event_id=event.event_id, delivery=delivery)
     except IntegrityError:
-        return D.Outcome.DUPLICATE
+        return WebhookDelivery.Outcome.DUPLICATE
     return None
 
 

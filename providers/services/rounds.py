@@ -27,40 +27,27 @@ from ledger.services import (
     hold_release,
     hold_reserve,
     system_account_get_or_create,
+    wallet_balance_push,
     wallet_get_or_create,
 )
 from providers.errors import BetOutOfRange, ProviderUnavailable, SessionClosed
-from providers.interface import (
-    PlayRequest,
-    ProviderPayloadInvalid,
-    ProviderRoundState,
-    ProviderSessionInvalid,
-    SessionMode,
-)
+from providers.interface import PlayRequest, ProviderPayloadInvalid, ProviderRoundState, ProviderSessionInvalid
 from providers.models import GameSession, Round, RoundStatus, SessionStatus
 from providers.registry import adapter_for
 from providers.selectors import session_of_player_get
-from providers.services.sessions import retry_after_for
+from providers.services.sessions import retry_after_for, session_playable_check
 
 logger = logging.getLogger(__name__)
 
 
 def _on_commit_task(task_name: str, round_id) -> None:
     """Send a task once the round's state is committed (a worker must see what this transaction wrote). Robust: a
-    broker hiccup is logged, never turned into an error after the money moved (the periodic sweep catches up)."""
+    broker hiccup is logged, never turned into an error after the money moved. A lost resolve task is caught up by
+    the pending-rounds sweep; a lost provider ACK is not re-sent today (no sweep covers acknowledgements yet)."""
     from providers import tasks
 
     task = getattr(tasks, task_name)
     transaction.on_commit(lambda: task.delay(str(round_id)), robust=True)
-
-
-def _push_balance(*, user_id, wallet: Account) -> None:
-    realtime.balance_updated(
-        user_id=user_id,
-        balance=to_major(wallet.balance, wallet.currency),
-        available=to_major(wallet.available, wallet.currency),
-        currency=wallet.currency,
-    )
 
 
 def _provider_error(round_obj: Round, exc: PartnerError, detail: str) -> ProviderUnavailable:
@@ -89,16 +76,8 @@ def round_play(*, player, session_id, game_id, bet: int, idempotency_key: str) -
     session = session_of_player_get(player=player, session_id=session_id)
     if str(session.game_id) != str(game_id):
         raise ValidationFailed(errors={"game_id": ["The game does not match the game session."]})
+    session_playable_check(session=session)
     game = session.game
-    if session.mode == SessionMode.DEMO:
-        raise SessionClosed("A demo session plays with the provider's play money in its game client, not by spin.")
-    if (
-        session.status != SessionStatus.OPEN
-        or session.expires_at <= timezone.now()
-        or not game.enabled
-        or not session.provider.enabled
-    ):
-        raise SessionClosed("The game session is closed or expired; open a new one.")
     if not game.min_bet <= bet <= game.max_bet:
         raise BetOutOfRange(
             f"The bet must be between {to_major(game.min_bet, game.currency)} and "
@@ -200,9 +179,8 @@ def _round_retry_failed(round_obj: Round) -> Round:
         locked = locked.get(pk=round_obj.pk)
         if locked.status != RoundStatus.FAILED:
             return locked
-        session = locked.session
-        if session.status != SessionStatus.OPEN or session.expires_at <= timezone.now():
-            raise SessionClosed("The game session is closed or expired; open a new one.")
+        # A retry stakes the bet again: the session, its game and its provider must still allow play.
+        session_playable_check(session=locked.session)
         wallet = wallet_get_or_create(user=locked.player, currency=locked.currency)
         locked.attempt += 1
         locked.hold = hold_reserve(
@@ -262,7 +240,7 @@ def round_settle(*, round_id, payout: int, result_data: dict, provider_round_id:
             ]
         )  # fmt: skip
         wallet = Account.objects.get(pk=wallet.pk)
-        _push_balance(user_id=round_obj.player_id, wallet=wallet)
+        wallet_balance_push(wallet=wallet)
         realtime.round_settled(
             user_id=round_obj.player_id,
             round_id=round_obj.id,
@@ -284,7 +262,7 @@ def _round_close(*, round_id, status: str, reason: str) -> Round:
             hold_release(hold=round_obj.hold)
         round_obj.status, round_obj.failure_reason = status, reason[:255]
         round_obj.save(update_fields=["status", "failure_reason", "updated_at"])
-        _push_balance(user_id=round_obj.player_id, wallet=Account.objects.get(pk=round_obj.hold.account_id))
+        wallet_balance_push(wallet=Account.objects.get(pk=round_obj.hold.account_id))
     return round_obj
 
 

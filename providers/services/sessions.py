@@ -1,4 +1,5 @@
-"""Game sessions: the provider reserves a round context, the platform keeps a GameSession with its expiry."""
+"""Game sessions: the provider reserves a round context, the platform keeps a GameSession with its expiry; and the
+one rule that says whether money may be staked in a session."""
 
 from __future__ import annotations
 
@@ -10,11 +11,11 @@ from django.utils import timezone
 
 from core.errors import ValidationFailed
 from core.outbound import PartnerError
-from providers.errors import ProviderUnavailable
+from providers.errors import ProviderUnavailable, SessionClosed
 from providers.interface import SessionMode, SessionOpened, SessionOpenRequest
 from providers.models import GameSession, SessionStatus
 from providers.registry import adapter_for
-from providers.selectors import game_playable_get
+from providers.selectors import game_is_offered, game_playable_get
 
 
 def retry_after_for(exc: PartnerError) -> str:
@@ -62,3 +63,20 @@ def _provider_session_open(*, game, player, session_id, currency: str) -> Sessio
         raise ProviderUnavailable(
             f"The provider could not open a session: {exc}", headers={"Retry-After": retry_after_for(exc)}
         ) from exc
+
+
+def session_playable_check(*, session: GameSession) -> None:
+    """Money may be staked in `session` (a spin, the retry of a failed spin, a seamless-wallet bet) only while it is
+    a real-money session, open and unexpired, and staff have not disabled its game or its provider; else 409
+    session_closed (a demo session plays with the provider's play money in its game client, never with the wallet).
+
+    The one home of the rule: every staking path calls it, so none can drift laxer. Load `session.game` and
+    `session.provider` with the session (select_related) to keep this free of queries."""
+    if session.mode == SessionMode.DEMO:
+        raise SessionClosed("A demo session plays with the provider's play money in its game client, never by stake.")
+    if (
+        session.status != SessionStatus.OPEN
+        or session.expires_at <= timezone.now()
+        or not game_is_offered(game=session.game, provider=session.provider)
+    ):
+        raise SessionClosed("The game session is closed or expired, or its game is no longer offered; open a new one.")

@@ -1,7 +1,7 @@
 """The seamless-wallet callback endpoint: POST /api/v1/providers/{provider_code}/wallet/{action}/.
 
-Thin on purpose: store the raw callback, find the provider, verify the contract's HMAC signature (the only
-authentication here), parse and validate the body against the action's JSON Schema, hand it to the services.
+Thin on purpose: it reads the raw body (the signature covers its exact bytes, so it is read before any parsing),
+hands the request to providers.wallet.services.wallet_callback_receive, and renders the answer.
 """
 
 from __future__ import annotations
@@ -12,16 +12,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.errors import ApplicationError, ValidationFailed, problem_body
-from core.signing import verify_request
-from providers.models import WalletCallbackVerdict
-from providers.wallet.errors import UnknownAction, UnknownProvider
-from providers.wallet.schemas import ACTIONS, callback_body_parse
-from providers.wallet.selectors import provider_for_callback
-from providers.wallet.services import wallet_callback_close, wallet_callback_handle, wallet_callback_record
-
-# A wallet callback is a few hundred bytes; anything far larger is refused before it is parsed.
-MAX_BODY_BYTES = 16 * 1024
+from providers.wallet.schemas import ACTIONS
+from providers.wallet.services import wallet_callback_receive
 
 
 class WalletCallbackApi(APIView):
@@ -85,69 +77,13 @@ class WalletCallbackApi(APIView):
         tags=["provider wallet"],
     )
     def post(self, request, provider_code: str, action: str):
-        raw = request.body
-        callback = wallet_callback_record(
+        answer = wallet_callback_receive(
             provider_code=provider_code,
             action=action,
             method=request.method,
             path=request.path,
             headers=request.headers,
-            body=raw,
+            body=request.body,
             source_ip=request.META.get("REMOTE_ADDR"),
-        )
-        provider = None
-        transaction_id = ""
-        try:
-            provider = provider_for_callback(code=provider_code)
-            if provider is None:
-                raise UnknownProvider(f"No enabled provider with code {provider_code!r}.")
-            verify_request(
-                method=request.method,
-                path=request.path,
-                headers=request.headers,
-                body=raw,
-                secrets_for=provider.secrets_for,
-                nonce_scope=f"wallet:{provider.code}",
-            )
-            if len(raw) > MAX_BODY_BYTES:
-                raise ValidationFailed("The body is too large.", errors={"body": [f"At most {MAX_BODY_BYTES} bytes."]})
-            if action not in ACTIONS:
-                raise UnknownAction(f"Wallet action {action!r} does not exist; use balance, bet, win or rollback.")
-            payload = callback_body_parse(action=action, raw=raw)
-            transaction_id = payload.get("transaction_id", "")
-            answer = wallet_callback_handle(provider=provider, action=action, payload=payload)
-        except ApplicationError as error:
-            body = problem_body(
-                status=error.status, code=error.code, title=error.title, detail=error.detail, errors=error.errors
-            )
-            wallet_callback_close(
-                callback=callback,
-                provider=provider,
-                status=error.status,
-                body=body,
-                verdict=WalletCallbackVerdict.REJECTED,
-                error_code=error.code,
-                transaction_id=transaction_id,
-            )
-            raise
-        except Exception:
-            # A bug, not a verdict: keep the evidence that this callback was answered 500, then let Django log it.
-            wallet_callback_close(
-                callback=callback,
-                provider=provider,
-                status=500,
-                body={},
-                verdict=WalletCallbackVerdict.REJECTED,
-                error_code="internal_error",
-                transaction_id=transaction_id,
-            )
-            raise
-        wallet_callback_close(
-            callback=callback,
-            provider=provider,
-            status=200,
-            body=answer.body,
-            verdict=WalletCallbackVerdict.REPLAYED if answer.replayed else WalletCallbackVerdict.ACCEPTED,
-            transaction_id=transaction_id,
         )
         return Response(answer.body)

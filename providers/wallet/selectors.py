@@ -31,7 +31,8 @@ def game_session_for_callback(*, provider: Provider, player: AbstractBaseUser, s
     A provider may know the platform's GameSession id (a UUID, sent to it when the session was opened) or its own
     token for the session (`provider_session_id`); either is accepted. Only a session of this provider and this
     player is ever found: another player's or another provider's session is as unknown as a made-up id."""
-    sessions = GameSession.objects.select_related("game").filter(provider=provider, player=player)
+    # Loaded with its game and provider: the bet's playable check reads both (one join, no extra query).
+    sessions = GameSession.objects.select_related("game", "provider").filter(provider=provider, player=player)
     try:
         pk = uuid.UUID(session_id)
     except (TypeError, ValueError, AttributeError):

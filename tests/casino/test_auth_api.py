@@ -3,6 +3,8 @@
 import pytest
 from rest_framework.test import APIClient
 
+from tests.support.concurrency import run_together
+
 pytestmark = pytest.mark.django_db
 
 REGISTER = {
@@ -134,26 +136,12 @@ def test_every_response_carries_x_request_id(client):
 
 @pytest.mark.django_db(transaction=True)
 def test_one_refresh_token_used_twice_at_once_rotates_once(client):
-    import threading
-
-    from django.db import connection
-
     _register(client)
     refresh = _tokens(client).json()["refresh"]
-    barrier, statuses = threading.Barrier(4), []
 
     def use():
-        try:
-            barrier.wait()
-            response = APIClient().post("/api/v1/auth/token/refresh", {"refresh": refresh}, format="json")
-            statuses.append(response.status_code)
-        finally:
-            connection.close()
+        return APIClient().post("/api/v1/auth/token/refresh", {"refresh": refresh}, format="json").status_code
 
-    threads = [threading.Thread(target=use) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    statuses = run_together([use] * 4)
 
     assert sorted(statuses) == [200, 401, 401, 401]

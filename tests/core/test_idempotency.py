@@ -1,13 +1,11 @@
 """The Idempotency-Key contract: replay returns the first response, another body conflicts, 5xx can be retried."""
 
-import threading
-
 import pytest
-from django.db import connection
 from rest_framework.test import APIClient
 
 from ledger.selectors import ledger_audit
 from ledger.services import wallet_get_or_create
+from tests.support.concurrency import run_together
 
 pytestmark = pytest.mark.urls("tests.core.idempotency_urls")
 
@@ -77,21 +75,13 @@ def test_server_error_is_not_stored_so_a_retry_runs(player_client):
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_replays_move_money_once(make_player):
     player = make_player()
-    results = []
 
     def call():
         api = APIClient()
         api.force_authenticate(player)
-        try:
-            results.append(api.post("/credit", {"amount": 7}, format="json", HTTP_IDEMPOTENCY_KEY="same").status_code)
-        finally:
-            connection.close()
+        return api.post("/credit", {"amount": 7}, format="json", HTTP_IDEMPOTENCY_KEY="same").status_code
 
-    threads = [threading.Thread(target=call) for _ in range(12)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = run_together([call] * 12)
     assert results.count(201) == 12
     assert _balance(player) == 7
     assert ledger_audit() == []

@@ -15,6 +15,7 @@ from core.outbound import (
     breaker_reset,
 )
 from core.signing import verify_request
+from tests.support.raises import raises_exactly
 from tests.support.tls import wsgi_server
 
 seen = []
@@ -81,7 +82,7 @@ def test_error_classes(server):
     with pytest.raises(PartnerRejected) as rejected:
         client.request("GET", "/bad", operation="status")
     assert rejected.value.status == 400
-    with pytest.raises(PartnerUnavailable) as down:
+    with raises_exactly(PartnerUnavailable) as down:
         client.request("GET", "/down", operation="status")
     assert down.value.status == 503
     with pytest.raises(PartnerTimeout):
@@ -90,7 +91,7 @@ def test_error_classes(server):
 
 def test_connection_refused_is_unavailable():
     client = OutboundClient(name="acme-gone", base_url="http://127.0.0.1:9", connect_timeout=0.5)
-    with pytest.raises(PartnerUnavailable):
+    with raises_exactly(PartnerUnavailable):
         client.request("GET", "/ok", operation="status")
 
 
@@ -98,10 +99,10 @@ def test_breaker_opens_after_failures_and_stops_calling(server, settings):
     settings.CIRCUIT_FAIL_MAX = 3
     client = OutboundClient(name="acme-breaker", base_url=server)
     for _ in range(3):
-        with pytest.raises(PartnerUnavailable):
+        with raises_exactly(PartnerUnavailable):
             client.request("GET", "/down", operation="status")
     calls_before = len(seen)
-    with pytest.raises(PartnerUnavailable, match="circuit open"):
+    with raises_exactly(PartnerUnavailable, match="circuit open"):
         client.request("GET", "/ok", operation="status")
     assert len(seen) == calls_before  # the open breaker did not reach the partner
     assert _count("casino_circuit_breaker_state", {"provider": "acme-breaker"}) == 2

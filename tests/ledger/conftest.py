@@ -1,4 +1,4 @@
-"""Ledger fixtures: system accounts, funded wallets, and a runner that starts threads at one barrier."""
+"""Ledger fixtures: system accounts and funded wallets."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ from ledger.errors import HoldNotActive, InsufficientFunds, LedgerKeyConflict
 from ledger.models import Account, Hold, HoldStatus, Transaction
 from ledger.selectors import ledger_audit
 from ledger.services import hold_capture, hold_release, hold_reserve, transfer
-from tests.ledger.threads import errors_of, results_of, run_concurrently
+from tests.support.concurrency import errors_of, results_of, run_concurrently
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.xdist_group("ledger_threads")]
 

@@ -337,12 +337,12 @@ def test_only_unique_violations_are_taken_for_replays(funded_wallet):
     from django.db import IntegrityError
 
     from ledger.models import Hold
-    from ledger.services import _is_unique_violation
+    from ledger.statements import is_unique_violation
 
     wallet = funded_wallet(100)
     with pytest.raises(IntegrityError) as unique, transaction.atomic():
         Account.objects.create(code=wallet.code, kind=wallet.kind, currency="EUR")
     with pytest.raises(IntegrityError) as check, transaction.atomic():
         Hold.objects.create(account=wallet, amount=0, currency="EUR", idempotency_key="zero")
-    assert _is_unique_violation(unique.value) is True
-    assert _is_unique_violation(check.value) is False
+    assert is_unique_violation(unique.value) is True
+    assert is_unique_violation(check.value) is False

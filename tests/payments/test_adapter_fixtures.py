@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from payments.adapters.sandbox_rest.adapter import SandboxRestAdapter, _schema_errors, signature_header
+from payments.adapters.sandbox_rest.adapter import SCHEMAS, SandboxRestAdapter, signature_header
 from payments.adapters.soap_xml.adapter import XSD_PATH
 from payments.errors import ValidationFailed, WebhookInvalidSignature, WebhookStaleSignature
 from payments.interface import EventType
@@ -23,9 +23,9 @@ def _adapter(secret="whsec-current", previous=""):
 @pytest.mark.parametrize("name", ["payment_created", "payout_created", "payment_status_succeeded"])
 def test_rest_answers_match_the_schema(name):
     answer = json.loads((FIXTURES / "sandbox_rest" / f"{name}.json").read_text())
-    assert _schema_errors("payment", answer) == {}
-    assert _schema_errors("payment", {**answer, "amount": 25}) != {}
-    assert _schema_errors("payment", {**answer, "status": "paid"}) != {}
+    assert SCHEMAS.errors("payment", answer) == {}
+    assert SCHEMAS.errors("payment", {**answer, "amount": 25}) != {}
+    assert SCHEMAS.errors("payment", {**answer, "status": "paid"}) != {}
 
 
 @pytest.mark.parametrize(

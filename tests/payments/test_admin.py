@@ -23,7 +23,7 @@ def seeded(db, settings):
 
 
 def test_gateway_secrets_are_never_displayed(seeded, admin_client, settings):
-    seeded.api_secret = "api-secret-value"
+    seeded.secret = "api-secret-value"
     seeded.tls_client_key = "-----BEGIN PRIVATE KEY-----secret"
     seeded.save()
     for url in ("/admin/payments/gateway/", f"/admin/payments/gateway/{seeded.pk}/change/"):
@@ -43,7 +43,7 @@ def test_gateway_form_keeps_secrets_left_blank_and_rotates_the_webhook_secret(se
     seeded.refresh_from_db()
     assert seeded.webhook_secret == "rotated-secret"
     assert seeded.previous_webhook_secret == settings.SANDBOX_WEBHOOK_SECRET
-    assert seeded.api_secret == settings.SANDBOX_GATEWAY_SECRET  # blank field: kept
+    assert seeded.secret == settings.SANDBOX_GATEWAY_SECRET  # blank field: kept
 
 
 @pytest.mark.parametrize(

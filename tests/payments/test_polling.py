@@ -6,6 +6,7 @@ from payments.models import Payment, PaymentAnomaly, PaymentStatus, WebhookDeliv
 from payments.services.polling import payments_poll_pending
 from payments.tasks import poll_pending
 from tests.payments.conftest import created_withdrawal, gateway_calls, post_order, sandbox_complete, wallet_of
+from tests.support.concurrency import running_in_background
 
 
 def test_poll_settles_a_deposit_whose_webhook_never_came(gateway, make_player, api, site, audit):
@@ -53,12 +54,10 @@ def test_poll_task_is_scheduled_and_runs(gateway, settings):
 
 
 def test_poll_leaves_a_payout_being_submitted_or_just_tried(gateway, make_player, fund, api, settings, audit):
-    import threading
     import time
 
     import pytest
     from celery.exceptions import Retry
-    from django.db import connection
     from django.utils import timezone
 
     from payments.services.orders import payout_submit
@@ -87,20 +86,12 @@ def test_poll_leaves_a_payout_being_submitted_or_just_tried(gateway, make_player
     settings.SANDBOX_GATEWAY_PAYOUT_ANSWER_DELAY = 1.0
     calls = gateway_calls("create_payout")
 
-    def submit():
-        try:
-            payout_submit(payment_id=other.pk)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=submit)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while Payment.objects.get(pk=other.pk).submitting_until is None and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert Payment.objects.get(pk=other.pk).submitting_until is not None  # in flight
-    assert payments_poll_pending(older_than=timedelta(0)) == {"still_pending": 1}  # `payment`; `other` left alone
-    thread.join(timeout=30)
+    with running_in_background(lambda: payout_submit(payment_id=other.pk)):
+        deadline = time.monotonic() + 10
+        while Payment.objects.get(pk=other.pk).submitting_until is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert Payment.objects.get(pk=other.pk).submitting_until is not None  # in flight
+        assert payments_poll_pending(older_than=timedelta(0)) == {"still_pending": 1}  # `payment`; `other` left alone
     assert gateway_calls("create_payout") == calls + 1
     other.refresh_from_db()
     assert other.status == PaymentStatus.PENDING and other.submit_attempts == 2 and other.submitting_until is None

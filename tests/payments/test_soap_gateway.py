@@ -6,7 +6,6 @@ from datetime import timedelta
 import pytest
 from django.core.handlers.wsgi import WSGIHandler
 
-from core.soap import TlsMaterial, soap_service
 from ledger.models import HoldStatus
 from payments.adapters.soap_xml.adapter import WSDL_PATH, XSD_PATH
 from payments.models import Gateway, Payment, PaymentStatus
@@ -44,8 +43,7 @@ def soap_gateway(transactional_db, soap_site, pki) -> Gateway:
 
 def _complete(gateway: Gateway, reference: str, outcome: str, **extra):
     """The sandbox-only CompletePayment operation, called like any other SOAP operation (with the client cert)."""
-    tls = TlsMaterial(gateway.tls_client_cert, gateway.tls_client_key, gateway.tls_ca_cert)
-    service = soap_service(wsdl_path=WSDL_PATH, xsd_path=XSD_PATH, endpoint=gateway.base_url, tls=tls)
+    service = gateway.soap_service(wsdl_path=WSDL_PATH, xsd_path=XSD_PATH)
     return service.CompletePayment(Reference=reference, Outcome=outcome, **extra)
 
 

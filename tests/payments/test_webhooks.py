@@ -2,7 +2,6 @@
 amounts. Events come from the sandbox gateway over HTTP, or are signed here exactly as the contract says."""
 
 import json
-import threading
 import time
 
 import requests
@@ -10,6 +9,7 @@ import requests
 from payments.adapters.sandbox_rest.adapter import signature_header
 from payments.models import Payment, PaymentAnomaly, PaymentStatus, ProcessedWebhookEvent, WebhookDelivery
 from tests.payments.conftest import post_order, sandbox_complete, wallet_of
+from tests.support.concurrency import run_together
 
 
 def _event(payment: Payment, *, type_="payment.succeeded", event_id=None, amount="25.00", currency="EUR") -> bytes:
@@ -68,18 +68,7 @@ def test_concurrent_duplicates_credit_exactly_once(gateway, make_player, api, si
     player, payment = _pending_deposit(make_player, api)
     body = _event(payment)
     header = signature_header(settings.SANDBOX_WEBHOOK_SECRET, body)
-    start = threading.Barrier(8)
-    answers = []
-
-    def deliver():
-        start.wait()
-        answers.append(_send(site, body, secret="", signature=header))
-
-    threads = [threading.Thread(target=deliver) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    answers = run_together([lambda: _send(site, body, secret="", signature=header)] * 8)
     assert sorted(a.status_code for a in answers) == [200] * 8
     assert sorted(a.json()["status"] for a in answers) == ["duplicate"] * 7 + ["processed"]
     wallet = wallet_of(player)

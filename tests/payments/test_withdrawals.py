@@ -14,6 +14,7 @@ from tests.payments.conftest import (
     sandbox_complete,
     wallet_of,
 )
+from tests.support.concurrency import errors_of, results_of, run_concurrently, run_together
 
 
 def _verified_player(make_player, fund, minor=10_000):
@@ -138,33 +139,16 @@ def test_withdrawal_while_the_gateway_is_down_stays_held_then_the_poller_resubmi
 
 
 def test_concurrent_withdrawals_cannot_overdraw(gateway, make_player, fund, audit):
-    import threading
-
-    from django.db import connection
-
     from core.errors import InsufficientFunds
     from payments.services.orders import withdrawal_create
 
     player = _verified_player(make_player, fund, minor=10_000)
-    start = threading.Barrier(4)
-    outcomes = []
-
-    def withdraw():
-        start.wait()
-        try:
-            withdrawal_create(user=player, gateway_code="sandbox", amount="60.00", currency="EUR")
-            outcomes.append("ok")
-        except InsufficientFunds:
-            outcomes.append("insufficient_funds")
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=withdraw) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert sorted(outcomes) == ["insufficient_funds"] * 3 + ["ok"]
+    outcomes = run_concurrently(
+        4, lambda _: withdrawal_create(user=player, gateway_code="sandbox", amount="60.00", currency="EUR")
+    )
+    assert len(results_of(outcomes)) == 1
+    errors = errors_of(outcomes)
+    assert len(errors) == 3 and all(isinstance(error, InsufficientFunds) for error in errors), errors
     wallet = wallet_of(player)
     assert (wallet.balance, wallet.held) == (10_000, 6_000)
     assert Payment.objects.count() == 1
@@ -229,31 +213,13 @@ def test_a_refused_resubmission_the_gateway_does_not_know_fails_and_releases(gat
 
 
 def test_concurrent_submissions_of_one_payout_reach_the_gateway_once(gateway, make_player, fund, api, settings, audit):
-    import threading
-
-    from django.db import connection
-
     from payments.services.orders import payout_submit
 
     player = _verified_player(make_player, fund)
     payment = created_withdrawal(gateway, api(player), "25.00")
     settings.SANDBOX_GATEWAY_PAYOUT_ANSWER_DELAY = 0.5  # the submission that wins stays in flight a while
     calls = gateway_calls("create_payout")
-    start = threading.Barrier(4)
-    outcomes = []
-
-    def submit():
-        start.wait()
-        try:
-            outcomes.append(payout_submit(payment_id=payment.pk).status)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=submit) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    outcomes = run_together([lambda: payout_submit(payment_id=payment.pk).status] * 4)
     assert len(outcomes) == 4 and outcomes.count(PaymentStatus.PENDING) >= 1
     assert gateway_calls("create_payout") == calls + 1
     payment.refresh_from_db()

@@ -22,7 +22,7 @@ def test_provider_secrets_are_write_only(sandbox, staff_client, settings):
     form = {
         "code": "sandbox", "name": "Sandbox Games", "protocol": "rest_json", "adapter": "rest_json",
         "base_url": sandbox.base_url, "enabled": "on", "key_id": sandbox.key_id, "secret": "", "previous_secret": "",
-        "api_credentials": "", "tls_client_cert": "", "tls_client_key": "", "tls_ca_cert": "",
+        "credentials": "", "tls_client_cert": "", "tls_client_key": "", "tls_ca_cert": "",
         "connect_timeout": 3, "read_timeout": 5, "currencies": '["EUR", "USD"]',
     }  # fmt: skip
     assert staff_client.post(f"/admin/providers/provider/{sandbox.pk}/change/", form).status_code == 302

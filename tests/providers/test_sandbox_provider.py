@@ -7,6 +7,7 @@ from core.signing import sign_request
 from providers.interface import PlayRequest, SessionOpenRequest
 from providers.registry import adapter_for
 from sandbox.provider.engine import spin
+from tests.support.raises import raises_exactly
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -58,7 +59,7 @@ def test_control_endpoint_switches_faults(sandbox, live_server):
     assert response.json()["faults"][0]["mode"] == "error"
     from core.outbound import PartnerUnavailable
 
-    with pytest.raises(PartnerUnavailable):
+    with raises_exactly(PartnerUnavailable):
         adapter_for(sandbox).list_games()
     assert len(adapter_for(sandbox).list_games()) == 5  # only the next call failed
     assert requests.delete(url, timeout=5).json() == {"faults": []}

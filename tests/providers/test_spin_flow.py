@@ -9,6 +9,7 @@ from ledger.selectors import ledger_audit, wallet_for
 from ledger.services import system_account_get_or_create
 from providers.models import Round, RoundStatus
 from sandbox.provider.faults import fault_set
+from tests.support.concurrency import errors_of, results_of, run_concurrently, run_together
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -205,6 +206,30 @@ def test_provider_5xx_releases_the_hold_and_a_retry_with_the_same_key_plays_once
     assert ledger_audit() == []
 
 
+@pytest.mark.parametrize("disabled", ["game", "provider"])
+def test_a_failed_spin_retried_after_staff_disabled_its_game_is_refused(sandbox, game, player_api, disabled):
+    from providers.models import Game, Provider
+
+    api = player_api(funds=10_000)
+    session = api.open_session(game)
+    fault_set(operation="play", mode="error", status=502, count=1)
+    failed = api.spin(game=game, session_id=session["session_id"], bet="3.00", key="retry-me")
+    assert failed.status_code == 503
+    if disabled == "game":
+        Game.objects.filter(pk=game.pk).update(enabled=False)
+    else:
+        Provider.objects.filter(pk=sandbox.pk).update(enabled=False)
+
+    retried = api.spin(game=game, session_id=session["session_id"], bet="3.00", key="retry-me")
+
+    # The retry is a new play of the round: it must pass the same rule as a first spin, not a laxer copy of it.
+    assert retried.status_code == 409 and retried.json()["code"] == "session_closed"
+    round_obj = Round.objects.get(pk=failed.json()["round_id"])
+    assert (round_obj.status, round_obj.attempt) == (RoundStatus.FAILED, 1)
+    assert api.balance() == {"currency": "EUR", "balance": "100.00", "available": "100.00", "held": "0.00"}
+    assert ledger_audit() == []
+
+
 def test_after_a_503_the_same_key_with_another_bet_is_a_conflict(sandbox, game, player_api):
     api = player_api(funds=10_000)
     session = api.open_session(game)
@@ -391,8 +416,6 @@ def test_ack_refused_by_the_provider_is_not_retried(sandbox, game, player_api):
 
 
 def test_concurrent_spins_on_one_wallet_never_overspend(sandbox, game, make_player, fund, live_server):
-    import threading
-
     import requests
 
     from casino.services import player_token_obtain
@@ -404,22 +427,18 @@ def test_concurrent_spins_on_one_wallet_never_overspend(sandbox, game, make_play
     session_id = requests.post(
         f"{live_server.url}/api/v1/sessions", json={"game_id": str(game.pk)}, headers=headers, timeout=10
     ).json()["session_id"]
-    results = []
 
     def spin(n):
-        response = requests.post(
+        return requests.post(
             f"{live_server.url}/api/v1/spin",
             json={"game_id": str(game.pk), "session_id": session_id, "bet": "1.00"},
             headers={**headers, "Idempotency-Key": f"concurrent-{n}"},
             timeout=20,
         )
-        results.append(response)
 
-    threads = [threading.Thread(target=spin, args=(n,)) for n in range(10)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = run_concurrently(10, spin)
+    assert errors_of(outcomes) == []
+    results = results_of(outcomes)
 
     assert {r.status_code for r in results} <= {200, 422}
     settled = Round.objects.filter(status=RoundStatus.SETTLED)
@@ -471,10 +490,6 @@ def test_spin_pushes_balance_and_round_to_the_players_websocket(sandbox, game, p
 
 
 def test_concurrent_resolvers_settle_a_pending_round_exactly_once(sandbox, game, player_api):
-    import threading
-
-    from django.db import connection
-
     from ledger.models import Transaction
     from providers.services import round_resolve
 
@@ -485,20 +500,7 @@ def test_concurrent_resolvers_settle_a_pending_round_exactly_once(sandbox, game,
     fault_set(operation="status", mode="error", count=1)  # the on-commit resolver fails once: the round stays pending
     round_id = api.spin(game=game, session_id=session["session_id"], bet="2.00").json()["round_id"]
     assert Round.objects.get(pk=round_id).status == RoundStatus.PENDING
-    barrier, outcomes = threading.Barrier(4), []
-
-    def resolve():
-        try:
-            barrier.wait()
-            outcomes.append(round_resolve(round_id=round_id).status)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=resolve) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = run_together([lambda: round_resolve(round_id=round_id).status] * 4)
 
     assert outcomes == [RoundStatus.SETTLED] * 4
     assert Transaction.objects.filter(idempotency_key__startswith=f"spin:{round_id}:").count() == 1

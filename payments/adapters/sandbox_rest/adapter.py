@@ -7,13 +7,11 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Mapping
-from functools import cache
 from pathlib import Path
 
-import jsonschema
-
 from core.money import MoneyError, to_major, to_minor
-from core.outbound import OutboundClient, PartnerRejected, PartnerUnavailable
+from core.outbound import PartnerRejected, PartnerUnavailable
+from core.schemas import SchemaDirectory
 from core.signing import any_signature_matches, check_timestamp, hmac_hex
 from payments.errors import ValidationFailed, WebhookInvalidSignature, WebhookStaleSignature
 from payments.interface import (
@@ -27,22 +25,7 @@ from payments.interface import (
 )
 
 SIGNATURE_HEADER = "X-Sandbox-Signature"
-_SCHEMAS = Path(__file__).parent / "schemas"
-
-
-@cache
-def _validator(name: str) -> jsonschema.Draft202012Validator:
-    schema = json.loads((_SCHEMAS / f"{name}.json").read_text())
-    jsonschema.Draft202012Validator.check_schema(schema)
-    return jsonschema.Draft202012Validator(schema)
-
-
-def _schema_errors(name: str, document) -> dict[str, list[str]]:
-    errors: dict[str, list[str]] = {}
-    for error in _validator(name).iter_errors(document):
-        field = ".".join(str(p) for p in error.absolute_path) or "body"
-        errors.setdefault(field, []).append(error.message)
-    return errors
+SCHEMAS = SchemaDirectory(Path(__file__).parent / "schemas")
 
 
 def signature_header(secret: str, body: bytes, timestamp: int | None = None) -> str:
@@ -57,18 +40,8 @@ def _header(headers: Mapping[str, str], name: str) -> str:
 
 
 class SandboxRestAdapter(GatewayAdapter):
-    def _client(self) -> OutboundClient:
-        return OutboundClient(
-            name=f"gateway:{self.gateway.code}",
-            base_url=self.gateway.base_url,
-            key_id=self.gateway.api_key_id,
-            secret=self.gateway.api_secret,
-            connect_timeout=self.gateway.connect_timeout,
-            read_timeout=self.gateway.read_timeout,
-        )
-
     def _believed(self, answer) -> dict:
-        errors = _schema_errors("payment", answer)
+        errors = SCHEMAS.errors("payment", answer)
         if errors:
             # A gateway answering nonsense did not do what we asked as far as we can tell: treat as unavailable.
             raise PartnerUnavailable(f"gateway {self.gateway.code}: answer does not match the schema: {errors}")
@@ -81,7 +54,7 @@ class SandboxRestAdapter(GatewayAdapter):
 
     def _create(self, path: str, operation: str, order: PaymentOrder) -> GatewayAcceptance:
         answer = self._believed(
-            self._client().request(
+            self.gateway.outbound_client().request(
                 "POST",
                 path,
                 operation=operation,
@@ -116,7 +89,7 @@ class SandboxRestAdapter(GatewayAdapter):
         else:  # by our reference: the gateway's answer to the submission never arrived
             path = f"api/{'payouts' if kind == 'withdrawal' else 'payments'}/by-merchant-reference/{payment_id}"
         try:
-            answer = self._believed(self._client().request("GET", path, operation="fetch_status"))
+            answer = self._believed(self.gateway.outbound_client().request("GET", path, operation="fetch_status"))
         except PartnerRejected as exc:
             if not reference and exc.status == 404:
                 raise GatewayPaymentUnknown(
@@ -145,7 +118,7 @@ class SandboxRestAdapter(GatewayAdapter):
             document = json.loads(raw_body)
         except (ValueError, UnicodeDecodeError):
             raise ValidationFailed("The body is not JSON.", errors={"body": ["Not valid JSON."]}) from None
-        errors = _schema_errors("webhook_event", document)
+        errors = SCHEMAS.errors("webhook_event", document)
         if errors:
             raise ValidationFailed("The body does not match the event schema.", errors=errors)
         data = document["data"]

@@ -6,45 +6,23 @@ This gateway reports outcomes only by status polling; it sends no webhooks.
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 
 from zeep.helpers import serialize_object
 
 from core.money import to_major
-from core.outbound import OutboundClient, PartnerRejected, PartnerUnavailable
-from core.soap import soap_call, soap_service
-from core.tls import TlsMaterial
+from core.outbound import PartnerRejected, PartnerUnavailable
+from core.soap import soap_call
 from payments.interface import GatewayAcceptance, GatewayAdapter, GatewayStatus, PaymentOrder
 
 WSDL_PATH = Path(__file__).parent / "wsdl" / "gateway.wsdl"
 XSD_PATH = Path(__file__).parent / "wsdl" / "gateway.xsd"
 
 
-@lru_cache(maxsize=32)
-def _service(endpoint: str, tls: TlsMaterial, connect_timeout: float, read_timeout: float):
-    """Parsing the WSDL is slow: one zeep service per endpoint and TLS material (a changed row makes a new one)."""
-    return soap_service(
-        wsdl_path=WSDL_PATH,
-        xsd_path=XSD_PATH,
-        endpoint=endpoint,
-        tls=tls,
-        connect_timeout=connect_timeout,
-        read_timeout=read_timeout,
-    )
-
-
 class SoapXmlAdapter(GatewayAdapter):
     def _call(self, operation: str, **message) -> dict:
-        gateway = self.gateway
-        service = _service(
-            gateway.base_url,
-            TlsMaterial.of(gateway),
-            gateway.connect_timeout,
-            gateway.read_timeout,
-        )
-        client = OutboundClient(name=f"gateway:{gateway.code}", base_url=gateway.base_url)
-        answer = soap_call(client, operation, lambda: getattr(service, operation)(**message))
+        service = self.gateway.soap_service(wsdl_path=WSDL_PATH, xsd_path=XSD_PATH)
+        answer = soap_call(self.gateway.outbound_client(), operation, lambda: getattr(service, operation)(**message))
         return dict(serialize_object(answer))
 
     def _state(self, answer: dict, *, payment_id: str) -> GatewayStatus:

@@ -5,20 +5,17 @@ and from the platform's dataclasses, validates every message both ways against `
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
-from functools import cache
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
 from django.utils import timezone
-from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError as SchemaError
 
 from core.money import MoneyError, to_major, to_minor
-from core.outbound import OutboundClient, PartnerRejected
+from core.outbound import PartnerRejected
+from core.schemas import SchemaDirectory
 from core.signing import token_sign
-from core.tls import TlsMaterial
 from providers.interface import (
     GameInfo,
     LaunchRequest,
@@ -34,7 +31,7 @@ from providers.interface import (
     SessionOpenRequest,
 )
 
-SCHEMAS_DIR = Path(__file__).parent / "schemas"
+SCHEMAS = SchemaDirectory(Path(__file__).parent / "schemas")
 _CATEGORIES = {"SLOT": "slots", "TABLE": "table", "LIVE": "live"}
 _STATES = {
     "COMPLETED": ProviderRoundState.SETTLED,
@@ -44,17 +41,10 @@ _STATES = {
 }
 
 
-@cache
-def _validator(name: str) -> Draft202012Validator:
-    schema = json.loads((SCHEMAS_DIR / f"{name}.json").read_text())
-    Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema)
-
-
 def validate(name: str, message) -> dict:
     """Validate one message against schemas/<name>.json; a failure is a definite, logged ProviderPayloadInvalid."""
     try:
-        _validator(name).validate(message)
+        SCHEMAS.validator(name).validate(message)
     except SchemaError as exc:
         path = "/".join(str(p) for p in exc.absolute_path) or "(root)"
         raise ProviderPayloadInvalid(f"{name}: {path}: {exc.message}"[:500]) from None
@@ -197,17 +187,8 @@ def games_from(payload) -> list[GameInfo]:
 class RestJsonAdapter(ProviderAdapter):
     def __init__(self, provider):
         super().__init__(provider)
-        self.client = OutboundClient(
-            name=provider.code,
-            base_url=provider.base_url,
-            key_id=provider.key_id,
-            secret=provider.secret,
-            connect_timeout=provider.connect_timeout,
-            read_timeout=provider.read_timeout,
-            **TlsMaterial.of(
-                provider
-            ).requests_options(),  # mutual TLS when staff configured a client certificate or a private CA
-        )
+        # Signed, pooled, with the row's timeouts and mutual TLS when staff configured a certificate or private CA.
+        self.client = provider.outbound_client()
 
     def open_session(self, request: SessionOpenRequest) -> SessionOpened:
         body = session_request_body(request)

@@ -10,20 +10,16 @@ starts with INVALID_SESSION (the vendor's code for a session it no longer knows)
 
 from __future__ import annotations
 
-import hashlib
-import threading
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
-import requests.auth
 from django.utils import timezone
 
 from core.money import MoneyError, to_major, to_minor
-from core.outbound import OutboundClient, PartnerRejected
-from core.signing import sign_request, token_sign
-from core.soap import SchemaViolation, soap_call, soap_service
-from core.tls import TlsMaterial
+from core.outbound import PartnerRejected
+from core.signing import token_sign
+from core.soap import SchemaViolation, soap_call
 from providers.interface import (
     GameInfo,
     LaunchRequest,
@@ -50,71 +46,6 @@ _STATES = {
     "PENDING": ProviderRoundState.PENDING,
     "UNKNOWN": ProviderRoundState.NOT_FOUND,
 }
-
-
-class HmacAuth(requests.auth.AuthBase):
-    """The contract's HMAC headers over the exact envelope bytes zeep sends (the platform signs its calls)."""
-
-    def __init__(self, key_id: str, secret: str):
-        self.key_id, self.secret = key_id, secret
-
-    def __call__(self, request):
-        body = request.body or b""
-        body = body.encode() if isinstance(body, str) else body
-        request.headers.update(
-            sign_request(
-                key_id=self.key_id,
-                secret=self.secret,
-                method=request.method,
-                path=urlsplit(request.url).path,
-                body=body,
-            )
-        )
-        return request
-
-
-# Building a zeep client parses the WSDL and XSD; keep one per provider configuration (rebuilt after any edit).
-_services_lock = threading.Lock()
-_services: dict[tuple, object] = {}
-
-
-def _configuration_key(provider) -> tuple:
-    # Hashes, not the secrets themselves, and every field the client is built from: a queryset .update() of a
-    # certificate or secret does not bump updated_at, and must still rebuild the client.
-    material = "\0".join(
-        str(value or "")
-        for value in (
-            provider.base_url,
-            provider.key_id,
-            provider.secret,
-            provider.tls_client_cert,
-            provider.tls_client_key,
-            provider.tls_ca_cert,
-            provider.connect_timeout,
-            provider.read_timeout,
-        )
-    )
-    return (provider.pk, provider.code, hashlib.sha256(material.encode()).hexdigest())
-
-
-def _service_for(provider):
-    key = _configuration_key(provider)
-    with _services_lock:
-        service = _services.get(key)
-        if service is None:
-            service = soap_service(
-                wsdl_path=WSDL_PATH,
-                xsd_path=XSD_PATH,
-                endpoint=provider.base_url,
-                tls=TlsMaterial.of(provider),
-                connect_timeout=provider.connect_timeout,
-                read_timeout=provider.read_timeout,
-                auth=HmacAuth(provider.key_id, provider.secret) if provider.key_id and provider.secret else None,
-            )
-            for stale in [k for k in _services if k[0] == provider.pk]:
-                del _services[stale]
-            _services[key] = service
-        return service
 
 
 def _minor(value, currency: str, *, field: str) -> int:
@@ -213,7 +144,7 @@ class SoapXmlAdapter(ProviderAdapter):
     def __init__(self, provider):
         super().__init__(provider)
         # Only the breaker and the histogram of this client are used: zeep sends the SOAP calls.
-        self.client = OutboundClient(name=provider.code, base_url=provider.base_url)
+        self.client = provider.outbound_client()
 
     def _call(self, operation: str, send):
         try:
@@ -223,7 +154,8 @@ class SoapXmlAdapter(ProviderAdapter):
 
     @property
     def service(self):
-        return _service_for(self.provider)
+        # The platform signs its calls with the contract's HMAC headers, on top of mutual TLS.
+        return self.provider.soap_service(wsdl_path=WSDL_PATH, xsd_path=XSD_PATH, signed=True)
 
     def open_session(self, request: SessionOpenRequest) -> SessionOpened:
         answer = self._call(

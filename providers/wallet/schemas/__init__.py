@@ -4,22 +4,13 @@ callback goes through before a service sees it."""
 from __future__ import annotations
 
 import json
-from functools import cache
 from pathlib import Path
 
-from jsonschema import Draft202012Validator
-
 from core.errors import ValidationFailed
+from core.schemas import SchemaDirectory
 
-SCHEMA_DIR = Path(__file__).resolve().parent
+SCHEMAS = SchemaDirectory(Path(__file__).resolve().parent)
 ACTIONS = ("balance", "bet", "win", "rollback")
-
-
-@cache
-def validator_for(action: str) -> Draft202012Validator:
-    schema = json.loads((SCHEMA_DIR / f"{action}.json").read_text())
-    Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema)
 
 
 def callback_body_parse(*, action: str, raw: bytes) -> dict:
@@ -28,14 +19,7 @@ def callback_body_parse(*, action: str, raw: bytes) -> dict:
         payload = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         raise ValidationFailed("The body is not valid UTF-8 JSON.", errors={"body": ["Malformed JSON."]}) from None
-    errors: dict[str, list[str]] = {}
-    for error in sorted(validator_for(action).iter_errors(payload), key=lambda e: list(e.path)):
-        if error.validator == "required":
-            field = error.message.split("'")[1] if "'" in error.message else "body"
-            errors.setdefault(field, []).append("This field is required.")
-        else:
-            field = ".".join(str(p) for p in error.path) or "body"
-            errors.setdefault(field, []).append(error.message)
+    errors = SCHEMAS.errors(action, payload, required_message="This field is required.")
     if errors:
         raise ValidationFailed("The body does not match the schema.", errors=errors)
     return payload

@@ -1,23 +1,17 @@
 """Concurrent callbacks on PostgreSQL: duplicates of one transaction id move money once, and bets that together
 exceed the balance are refused past it. Real threads, real HTTP, the live server's own connections."""
 
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
 
 from ledger.models import Transaction
 from ledger.services import wallet_get_or_create
 from providers.models import WalletTransaction
 from tests.providers.wallet.conftest import move, rollback_body
+from tests.support.concurrency import run_together
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("audited")]
 
 THREADS = 8
-
-
-def run_together(calls):
-    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
-        return list(pool.map(lambda call: call(), calls))
 
 
 def test_concurrent_duplicates_of_one_transaction_debit_once(wallet, make_player, fund, open_session):

@@ -16,7 +16,7 @@ def provider(wallet_provider):
 
 def session_of(player) -> GameSession:
     """The player's one open session (opened by the test), loaded as the callback handler loads it."""
-    return GameSession.objects.select_related("game").get(player=player)
+    return GameSession.objects.select_related("game", "provider").get(player=player)
 
 
 def bet(provider, player, transaction_id, round_id="r-1", amount=100, session=None):

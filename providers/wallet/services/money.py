@@ -1,14 +1,15 @@
-"""Seamless-wallet services: the money side of the provider callbacks (balance, bet, win, rollback).
+"""Seamless-wallet money moves: balance, bet, win and rollback, between the player's wallet and the provider's
+clearing account (the callback sequence that calls them is in callbacks.py).
 
-Game money moves between the player's wallet and the provider's clearing account, through ledger.services only,
-with the ledger key `wallet:<provider code>:<transaction id>`. Each money move is one database transaction that
-first claims its (provider, transaction_id) row in WalletTransaction; that unique index is what makes duplicates
-safe under concurrency: a duplicate waits on the index until the first commits, then replays the stored answer.
+Money moves through ledger.services only, with the ledger key `wallet:<provider code>:<transaction id>`. Each
+move is one database transaction that first claims its (provider, transaction_id) row in WalletTransaction; that
+unique index is what makes duplicates safe under concurrency: a duplicate waits on the index until the first
+commits, then replays the stored answer.
 
-Every callback names a game session (`session_id`): the platform's GameSession id or the provider's own token for
-it, of this provider and this player, else 404 session_not_found before anything is claimed. A bet needs the
-session open and unexpired and its game and provider enabled (else 409 session_closed); a win or a rollback may
-arrive after the session closed (a round can end after it), and a balance may be asked of a session in any state.
+Every move happens in a game session of this provider and this player (else 404 session_not_found before anything
+is claimed). A bet needs the session playable (providers.services.sessions.session_playable_check: open, unexpired,
+its game and provider enabled; else 409 session_closed); a win or a rollback may arrive after the session closed
+(a round can end after it), and a balance may be asked of a session in any state.
 
 Decisions the contract leaves open:
 - A refused move (insufficient funds, unknown round, ...) leaves no WalletTransaction; its callback row keeps the
@@ -28,188 +29,44 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from core import realtime
-from core.errors import ValidationFailed
-from core.metrics import INBOUND_MESSAGES
-from core.money import MoneyError, to_major, to_minor
+from core.money import to_major
 from ledger.models import Account, AccountKind
 from ledger.models import Transaction as LedgerTransaction
-from ledger.services import system_account_get_or_create, transaction_reverse, transfer, wallet_get_or_create
-from providers.interface import SessionMode
-from providers.models import (
-    GameSession,
-    Provider,
-    SessionStatus,
-    WalletAction,
-    WalletCallback,
-    WalletTransaction,
-    WalletTransactionStatus,
+from ledger.services import (
+    system_account_get_or_create,
+    transaction_reverse,
+    transfer,
+    wallet_balance_push,
+    wallet_get_or_create,
 )
+from providers.models import GameSession, Provider, WalletAction, WalletTransaction, WalletTransactionStatus
+from providers.services.sessions import session_playable_check
 from providers.wallet.errors import (
     BetRolledBack,
-    CurrencyMismatch,
     PlayerBlocked,
-    PlayerNotFound,
     RollbackNotAllowed,
     RoundNotFound,
     RoundRolledBack,
-    SessionClosed,
     SessionNotFound,
     TransactionConflict,
     TransactionRolledBack,
-    UnknownAction,
 )
-from providers.wallet.selectors import game_session_for_callback, player_for_callback, round_bets, round_has_win
+from providers.wallet.selectors import round_bets, round_has_win
 
 STATUS_OK = "ok"
 STATUS_NOT_FOUND = "not_found"
-# Headers never kept with a stored callback (they carry nothing a provider sends and may carry browser secrets).
-_UNSTORED_HEADERS = {"cookie"}
-_STORED_BODY_BYTES = 64 * 1024  # an oversized body is refused; a bounded prefix is kept as evidence
 
 
 @dataclass(frozen=True)
 class WalletAnswer:
     body: dict
     replayed: bool = False
-
-
-# ---------------------------------------------------------------------------------------------------- raw callbacks
-
-
-def wallet_callback_record(
-    *,
-    provider_code: str,
-    action: str,
-    method: str,
-    path: str,
-    headers: Mapping[str, str],
-    body: bytes,
-    source_ip: str | None,
-) -> WalletCallback:
-    """Store a callback exactly as it arrived, before anything in it is believed (committed on its own)."""
-    return WalletCallback.objects.create(
-        provider_code=provider_code[:100],
-        action=action[:32],
-        method=method[:10],
-        path=path[:500],
-        headers={k: v for k, v in headers.items() if k.lower() not in _UNSTORED_HEADERS},
-        body=body[:_STORED_BODY_BYTES].decode("utf-8", errors="replace"),
-        source_ip=source_ip or None,
-    )
-
-
-def wallet_callback_close(
-    *,
-    callback: WalletCallback,
-    provider: Provider | None,
-    status: int,
-    body: dict,
-    verdict: str,
-    error_code: str = "",
-    transaction_id: str = "",
-) -> None:
-    """Write the answer and verdict onto the stored callback."""
-    WalletCallback.objects.filter(pk=callback.pk).update(
-        provider=provider,
-        response_status=status,
-        response_body=body,
-        verdict=verdict,
-        error_code=error_code,
-        transaction_id=transaction_id[:255],
-        answered_at=timezone.now(),
-    )
-    # Label values come from known rows and actions only: a URL must not mint new time series.
-    action = callback.action if callback.action in WalletAction.values else "unknown"
-    INBOUND_MESSAGES.labels(
-        partner=provider.code if provider else "unknown", kind=f"wallet_{action}", verdict=verdict
-    ).inc()
-
-
-# ---------------------------------------------------------------------------------------------------- dispatch
-
-
-def wallet_callback_handle(*, provider: Provider, action: str, payload: dict) -> WalletAnswer:
-    """Check what every action shares (the player, their currency, their game session at this provider), then
-    dispatch by action through the table."""
-    handler = _HANDLERS.get(action)
-    if handler is None:
-        raise UnknownAction(f"Wallet action {action!r} does not exist; use balance, bet, win or rollback.")
-    player = player_for_callback(player_id=payload["player_id"])
-    if player is None:
-        raise PlayerNotFound(f"No player with id {payload['player_id']!r}.")
-    currency = payload["currency"]
-    if currency != player.player.currency:
-        raise CurrencyMismatch(f"The player's wallet is in {player.player.currency}, not {currency}.")
-    session = game_session_for_callback(provider=provider, player=player, session_id=payload["session_id"])
-    if session is None:
-        raise SessionNotFound(f"No game session {payload['session_id']!r} of this player at {provider.code}.")
-    return handler(provider=provider, player=player, currency=currency, session=session, payload=payload)
-
-
-def _amount(payload: dict, currency: str, *, allow_zero: bool = False, required: bool = True) -> int | None:
-    if "amount" not in payload and not required:
-        return None
-    try:
-        return to_minor(payload["amount"], currency, allow_zero=allow_zero)
-    except MoneyError as exc:
-        raise ValidationFailed(str(exc), errors={exc.field: [str(exc)]}) from None
-
-
-def _balance(provider, player, currency, session, payload) -> WalletAnswer:
-    return wallet_balance_get(player=player, currency=currency)
-
-
-def _bet(provider, player, currency, session, payload) -> WalletAnswer:
-    return wallet_bet_place(
-        provider=provider,
-        player=player,
-        currency=currency,
-        session=session,
-        transaction_id=payload["transaction_id"],
-        round_id=payload["round_id"],
-        amount=_amount(payload, currency),
-    )
-
-
-def _win(provider, player, currency, session, payload) -> WalletAnswer:
-    return wallet_win_credit(
-        provider=provider,
-        player=player,
-        currency=currency,
-        session=session,
-        transaction_id=payload["transaction_id"],
-        round_id=payload["round_id"],
-        amount=_amount(payload, currency, allow_zero=True),
-    )
-
-
-def _rollback(provider, player, currency, session, payload) -> WalletAnswer:
-    return wallet_rollback_apply(
-        provider=provider,
-        player=player,
-        currency=currency,
-        session=session,
-        transaction_id=payload.get("transaction_id"),
-        reference_transaction_id=payload["reference_transaction_id"],
-        round_id=payload.get("round_id", ""),
-        amount=_amount(payload, currency, allow_zero=True, required=False),
-    )
-
-
-_HANDLERS: dict[str, Callable[..., WalletAnswer]] = {
-    WalletAction.BALANCE: _balance,
-    WalletAction.BET: _bet,
-    WalletAction.WIN: _win,
-    WalletAction.ROLLBACK: _rollback,
-}
 
 
 # ---------------------------------------------------------------------------------------------------- money moves
@@ -255,15 +112,6 @@ def _settle_row(row_filter: dict, *, response: dict, **fields) -> None:
     WalletTransaction.objects.filter(**row_filter).update(response=response, **fields)
 
 
-def _push_balance(*, player: AbstractBaseUser, wallet: Account, currency: str) -> None:
-    realtime.balance_updated(
-        user_id=player.pk,
-        balance=to_major(wallet.balance, currency),
-        available=to_major(wallet.available, currency),
-        currency=currency,
-    )
-
-
 def wallet_balance_get(*, player: AbstractBaseUser, currency: str) -> WalletAnswer:
     wallet = wallet_get_or_create(user=player, currency=currency)
     return WalletAnswer(body=_answer(wallet=wallet, currency=currency, transaction_id=None))
@@ -274,24 +122,10 @@ def _clearing(provider: Provider, currency: str) -> Account:
 
 
 def _session_check(*, session: GameSession, provider: Provider, player: AbstractBaseUser) -> None:
-    """The session must be this provider's and this player's (wallet_callback_handle only finds such sessions; a
+    """The session must be this provider's and this player's (the callback sequence only finds such sessions; a
     direct caller of the services is held to the same rule)."""
     if session.provider_id != provider.pk or session.player_id != player.pk:
         raise SessionNotFound(f"No game session {session.pk} of this player at {provider.code}.")
-
-
-def _session_playable_check(*, session: GameSession, provider: Provider) -> None:
-    """A bet needs the session open and unexpired, and its game and provider enabled (as a spin does), and a real
-    money session: a demo session plays with the provider's play money."""
-    if session.mode == SessionMode.DEMO:
-        raise SessionClosed(f"The game session {session.pk} is a demo session: it never touches the wallet.")
-    if (
-        session.status != SessionStatus.OPEN
-        or session.expires_at <= timezone.now()
-        or not session.game.enabled
-        or not provider.enabled
-    ):
-        raise SessionClosed(f"The game session {session.pk} is closed or expired, or its game is disabled.")
 
 
 def _ledger_key(provider: Provider, transaction_id: str) -> str:
@@ -369,7 +203,7 @@ def wallet_bet_place(
             return _replay(existing, fingerprint, tombstone_error=BetRolledBack)
         if not player.is_active:
             raise PlayerBlocked("The player's account is blocked; bets are refused.")
-        _session_playable_check(session=session, provider=provider)
+        session_playable_check(session=session)
         wallet = wallet_get_or_create(user=player, currency=currency)
         # The ledger locks the wallet and refuses to take it below zero (422 insufficient_funds, all rolled back).
         ledger_txn = move.transfer(source=wallet, destination=_clearing(provider, currency), kind="wallet_bet")
@@ -378,7 +212,7 @@ def wallet_bet_place(
         _settle_row(
             {"provider": provider, "transaction_id": transaction_id}, response=response, ledger_transaction=ledger_txn
         )
-        _push_balance(player=player, wallet=wallet, currency=currency)
+        wallet_balance_push(wallet=wallet)
     return WalletAnswer(body=response)
 
 
@@ -414,7 +248,7 @@ def wallet_win_credit(
         if amount:
             ledger_txn = move.transfer(source=_clearing(provider, currency), destination=wallet, kind="wallet_win")
             wallet.refresh_from_db()
-            _push_balance(player=player, wallet=wallet, currency=currency)
+            wallet_balance_push(wallet=wallet)
         response = _answer(wallet=wallet, currency=currency, transaction_id=transaction_id)
         _settle_row(
             {"provider": provider, "transaction_id": transaction_id}, response=response, ledger_transaction=ledger_txn
@@ -502,7 +336,7 @@ def wallet_rollback_apply(
                 status=WalletTransactionStatus.ROLLED_BACK, reversal_transaction=reversal, updated_at=timezone.now()
             )
             wallet.refresh_from_db()
-            _push_balance(player=player, wallet=wallet, currency=currency)
+            wallet_balance_push(wallet=wallet)
         # else: already rolled back by another rollback id: the bet is reversed once, answer ok and move nothing.
         response = _answer(wallet=wallet, currency=currency, transaction_id=answer_id)
         _settle_row(own_row, response=response, ledger_transaction=reversal)

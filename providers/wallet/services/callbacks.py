@@ -1,0 +1,254 @@
+"""The seamless-wallet callback sequence: store the raw callback, find its provider, verify the signature, validate
+the body, dispatch it by action through a table to the money moves (money.py), and close the record with the answer.
+
+The raw callback is stored first, before anything in it is believed, and every callback ends with its record
+closed: its answer, verdict and error code, whatever the outcome (a bug is recorded as a 500 before it propagates).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.utils import timezone
+
+from core.errors import ApplicationError, ValidationFailed, problem_body
+from core.metrics import INBOUND_MESSAGES
+from core.money import MoneyError, to_minor
+from core.signing import verify_request
+from providers.models import GameSession, Provider, WalletAction, WalletCallback, WalletCallbackVerdict
+from providers.wallet.errors import CurrencyMismatch, PlayerNotFound, SessionNotFound, UnknownAction, UnknownProvider
+from providers.wallet.schemas import callback_body_parse
+from providers.wallet.selectors import game_session_for_callback, player_for_callback, provider_for_callback
+from providers.wallet.services.money import (
+    WalletAnswer,
+    wallet_balance_get,
+    wallet_bet_place,
+    wallet_rollback_apply,
+    wallet_win_credit,
+)
+
+# A wallet callback is a few hundred bytes; anything far larger is refused before it is parsed.
+MAX_BODY_BYTES = 16 * 1024
+# Headers never kept with a stored callback (they carry nothing a provider sends and may carry browser secrets).
+_UNSTORED_HEADERS = {"cookie"}
+_STORED_BODY_BYTES = 64 * 1024  # an oversized body is refused; a bounded prefix is kept as evidence
+
+
+# ---------------------------------------------------------------------------------------------------- the sequence
+
+
+def wallet_callback_receive(
+    *,
+    provider_code: str,
+    action: str,
+    method: str,
+    path: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    source_ip: str | None,
+) -> WalletAnswer:
+    """Answer one provider callback from its raw request. A refusal is an ApplicationError, raised after its
+    problem+json body is recorded (the API's exception handler renders the same body)."""
+    callback = wallet_callback_record(
+        provider_code=provider_code,
+        action=action,
+        method=method,
+        path=path,
+        headers=headers,
+        body=body,
+        source_ip=source_ip,
+    )
+    provider = None
+    transaction_id = ""
+    try:
+        provider = provider_for_callback(code=provider_code)
+        if provider is None:
+            raise UnknownProvider(f"No enabled provider with code {provider_code!r}.")
+        verify_request(
+            method=method,
+            path=path,
+            headers=headers,
+            body=body,
+            secrets_for=provider.secrets_for,
+            nonce_scope=f"wallet:{provider.code}",
+        )
+        if len(body) > MAX_BODY_BYTES:
+            raise ValidationFailed("The body is too large.", errors={"body": [f"At most {MAX_BODY_BYTES} bytes."]})
+        handler = _HANDLERS.get(action)
+        if handler is None:
+            raise UnknownAction(f"Wallet action {action!r} does not exist; use balance, bet, win or rollback.")
+        payload = callback_body_parse(action=action, raw=body)
+        transaction_id = payload.get("transaction_id", "")
+        answer = _dispatch(provider=provider, handler=handler, payload=payload)
+    except ApplicationError as error:
+        wallet_callback_close(
+            callback=callback,
+            provider=provider,
+            status=error.status,
+            body=problem_body(
+                status=error.status, code=error.code, title=error.title, detail=error.detail, errors=error.errors
+            ),
+            verdict=WalletCallbackVerdict.REJECTED,
+            error_code=error.code,
+            transaction_id=transaction_id,
+        )
+        raise
+    except Exception:
+        # A bug, not a verdict: keep the evidence that this callback was answered 500, then let Django log it.
+        wallet_callback_close(
+            callback=callback,
+            provider=provider,
+            status=500,
+            body={},
+            verdict=WalletCallbackVerdict.REJECTED,
+            error_code="internal_error",
+            transaction_id=transaction_id,
+        )
+        raise
+    wallet_callback_close(
+        callback=callback,
+        provider=provider,
+        status=200,
+        body=answer.body,
+        verdict=WalletCallbackVerdict.REPLAYED if answer.replayed else WalletCallbackVerdict.ACCEPTED,
+        transaction_id=transaction_id,
+    )
+    return answer
+
+
+# ---------------------------------------------------------------------------------------------------- the record
+
+
+def wallet_callback_record(
+    *,
+    provider_code: str,
+    action: str,
+    method: str,
+    path: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    source_ip: str | None,
+) -> WalletCallback:
+    """Store a callback exactly as it arrived, before anything in it is believed (committed on its own)."""
+    return WalletCallback.objects.create(
+        provider_code=provider_code[:100],
+        action=action[:32],
+        method=method[:10],
+        path=path[:500],
+        headers={k: v for k, v in headers.items() if k.lower() not in _UNSTORED_HEADERS},
+        body=body[:_STORED_BODY_BYTES].decode("utf-8", errors="replace"),
+        source_ip=source_ip or None,
+    )
+
+
+def wallet_callback_close(
+    *,
+    callback: WalletCallback,
+    provider: Provider | None,
+    status: int,
+    body: dict,
+    verdict: str,
+    error_code: str = "",
+    transaction_id: str = "",
+) -> None:
+    """Write the answer and verdict onto the stored callback."""
+    WalletCallback.objects.filter(pk=callback.pk).update(
+        provider=provider,
+        response_status=status,
+        response_body=body,
+        verdict=verdict,
+        error_code=error_code,
+        transaction_id=transaction_id[:255],
+        answered_at=timezone.now(),
+    )
+    # Label values come from known rows and actions only: a URL must not mint new time series.
+    action = callback.action if callback.action in WalletAction.values else "unknown"
+    INBOUND_MESSAGES.labels(
+        partner=provider.code if provider else "unknown", kind=f"wallet_{action}", verdict=verdict
+    ).inc()
+
+
+# ---------------------------------------------------------------------------------------------------- dispatch
+
+
+def _dispatch(*, provider: Provider, handler: Callable[..., WalletAnswer], payload: dict) -> WalletAnswer:
+    """Check what every action shares (the player, their currency, their game session at this provider), then
+    hand the payload to the action's handler."""
+    player = player_for_callback(player_id=payload["player_id"])
+    if player is None:
+        raise PlayerNotFound(f"No player with id {payload['player_id']!r}.")
+    currency = payload["currency"]
+    if currency != player.player.currency:
+        raise CurrencyMismatch(f"The player's wallet is in {player.player.currency}, not {currency}.")
+    session = game_session_for_callback(provider=provider, player=player, session_id=payload["session_id"])
+    if session is None:
+        raise SessionNotFound(f"No game session {payload['session_id']!r} of this player at {provider.code}.")
+    return handler(provider=provider, player=player, currency=currency, session=session, payload=payload)
+
+
+def _amount(payload: dict, currency: str, *, allow_zero: bool = False, required: bool = True) -> int | None:
+    if "amount" not in payload and not required:
+        return None
+    try:
+        return to_minor(payload["amount"], currency, allow_zero=allow_zero)
+    except MoneyError as exc:
+        raise ValidationFailed(str(exc), errors={exc.field: [str(exc)]}) from None
+
+
+def _balance(
+    *, provider: Provider, player: AbstractBaseUser, currency: str, session: GameSession, payload: dict
+) -> WalletAnswer:
+    return wallet_balance_get(player=player, currency=currency)
+
+
+def _bet(
+    *, provider: Provider, player: AbstractBaseUser, currency: str, session: GameSession, payload: dict
+) -> WalletAnswer:
+    return wallet_bet_place(
+        provider=provider,
+        player=player,
+        currency=currency,
+        session=session,
+        transaction_id=payload["transaction_id"],
+        round_id=payload["round_id"],
+        amount=_amount(payload, currency),
+    )
+
+
+def _win(
+    *, provider: Provider, player: AbstractBaseUser, currency: str, session: GameSession, payload: dict
+) -> WalletAnswer:
+    return wallet_win_credit(
+        provider=provider,
+        player=player,
+        currency=currency,
+        session=session,
+        transaction_id=payload["transaction_id"],
+        round_id=payload["round_id"],
+        amount=_amount(payload, currency, allow_zero=True),
+    )
+
+
+def _rollback(
+    *, provider: Provider, player: AbstractBaseUser, currency: str, session: GameSession, payload: dict
+) -> WalletAnswer:
+    return wallet_rollback_apply(
+        provider=provider,
+        player=player,
+        currency=currency,
+        session=session,
+        transaction_id=payload.get("transaction_id"),
+        reference_transaction_id=payload["reference_transaction_id"],
+        round_id=payload.get("round_id", ""),
+        amount=_amount(payload, currency, allow_zero=True, required=False),
+    )
+
+
+# One handler per action; an action not in the table is 404 unknown_action before its body is parsed.
+_HANDLERS: dict[str, Callable[..., WalletAnswer]] = {
+    WalletAction.BALANCE: _balance,
+    WalletAction.BET: _bet,
+    WalletAction.WIN: _win,
+    WalletAction.ROLLBACK: _rollback,
+}
