@@ -57,6 +57,7 @@ format: install
 
 services:
 	bin/services-up
+	bin/browser-up
 
 test: install lint services
 	bin/test-template "$(TEST_PG)" "$(DB_NAME)_test_template"

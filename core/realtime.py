@@ -1,4 +1,5 @@
-"""Pushes to a player's WebSocket (/ws/player/) through the channel layer; called after the money commits.
+"""Pushes to a player's WebSocket (/ws/player/) through the channel layer; called after the money commits, from
+whichever process made the change (the channel layer carries them across processes).
 
 A push is handed to one event loop per process, running in a daemon thread, which sends the pushes one after
 another in the order they were made (so a player's balance updates never overtake each other) over the channel
@@ -6,7 +7,7 @@ layer's connections to Redis, kept open for the life of the process. Starting an
 (`async_to_sync`) cost about ten times the CPU of the send, and a new Redis connection each time (bench/README.md,
 "Hot paths"). The request does not wait for the send: a push is best effort (money has moved, the client can poll).
 
-The in-memory layer (the embedded default without Redis) keeps its queues in the event loop of the ASGI server, so
+The in-memory layer (only if configured; the embedded default uses the SQLite-file layer) keeps its queues in the event loop of the ASGI server, so
 it is sent to as before, through `async_to_sync`, which from a server thread runs on that loop.
 """
 
@@ -149,4 +150,18 @@ def round_settled(*, user_id, round_id, bet: str, payout: str, result_data) -> N
     push_on_commit(
         user_id,
         {"type": "round.settled", "round_id": str(round_id), "bet": bet, "payout": payout, "result_data": result_data},
+    )
+
+
+def payment_updated(*, user_id, payment_id, kind: str, status: str, amount: str, currency: str) -> None:
+    push_on_commit(
+        user_id,
+        {
+            "type": "payment.updated",
+            "payment_id": str(payment_id),
+            "kind": kind,
+            "status": status,
+            "amount": amount,
+            "currency": currency,
+        },
     )

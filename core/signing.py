@@ -6,12 +6,16 @@
 
 Verification order: signature first (so a forger cannot burn nonces), then the timestamp window, then the nonce,
 which is accepted once (stored in the shared cache, Redis in production, for twice the tolerance window).
+
+Signed tokens (`token_sign` / `token_verify`) carry claims in a URL, e.g. a game launch, with an expiry.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
+import json
 import secrets
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -121,3 +125,37 @@ def verify_request(
     check_timestamp(timestamp)
     nonce_accept(f"{nonce_scope}:{key_id}", nonce)
     return key_id
+
+
+# ------------------------------------------------------------------------------------------------ signed tokens
+
+
+def _b64url(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def token_sign(*, claims: dict, secret: str) -> str:
+    """A compact signed token `<base64url JSON claims>.<hex HMAC-SHA256(secret, "token." + first part)>`, for
+    partners that take a signed token in a URL (a game launch). `exp` (unix seconds) in the claims bounds its life."""
+    body = _b64url(json.dumps(claims, sort_keys=True, separators=(",", ":")).encode())
+    return f"{body}.{hmac_hex(secret, 'token.' + body)}"
+
+
+def token_verify(*, token: str, valid_secrets: Iterable[str], now: float | None = None) -> dict:
+    """The claims of a token signed by `token_sign` with one of `valid_secrets`; InvalidSignature for a forged or
+    malformed token, StaleSignature once its `exp` has passed (several secrets live side by side in a rotation)."""
+    body, _, signature = (token or "").partition(".")
+    if not body or not signature:
+        raise InvalidSignature("Malformed token.")
+    if not any_signature_matches((hmac_hex(s, "token." + body) for s in valid_secrets if s), signature.lower()):
+        raise InvalidSignature("The token's signature does not match.")
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    except ValueError:
+        raise InvalidSignature("Malformed token.") from None
+    if not isinstance(claims, dict):
+        raise InvalidSignature("Malformed token.")
+    expires = claims.get("exp")
+    if not isinstance(expires, int) or expires <= (time.time() if now is None else now):
+        raise StaleSignature("The token has expired.")
+    return claims

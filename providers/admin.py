@@ -132,8 +132,8 @@ class GameAdmin(LobbyAdmin):
 
 @admin.register(GameSession)
 class GameSessionAdmin(ReadOnlyAdmin):
-    list_display = ("id", "player", "game", "provider", "currency", "status", "expires_at", "created_at")
-    list_filter = ("status", "provider", "currency")
+    list_display = ("id", "player", "game", "provider", "currency", "status", "mode", "expires_at", "created_at")
+    list_filter = ("status", "mode", "provider", "currency")
     search_fields = ("=id", "player__username", "provider_session_id", "game__code")
     list_select_related = ("player", "game", "provider")
     date_hierarchy = "created_at"

@@ -69,6 +69,27 @@ class PlayResult:
     result_data: dict[str, Any] = field(default_factory=dict)
 
 
+class SessionMode:
+    REAL = "real"  # the player's money, through the seamless wallet and spins
+    DEMO = "demo"  # the provider's play money: never reaches the player's wallet
+
+
+@dataclass(frozen=True)
+class LaunchRequest:
+    """What a provider's game client needs to start: the session it plays in and where to send the player back."""
+
+    session_id: str  # the platform's GameSession id
+    provider_session_id: str
+    player_ref: str
+    game_code: str
+    currency: str
+    mode: str  # one of SessionMode
+    language: str  # ISO 639-1, e.g. "en"
+    lobby_url: str  # where the game's "back to lobby" goes
+    deposit_url: str  # where the game's "deposit" goes (the operator's cashier)
+    expires_at: datetime  # the launch token is refused after this (the session's own expiry)
+
+
 class ProviderRoundState:
     SETTLED = "settled"  # the provider played it: payout and result are final
     PENDING = "pending"  # the provider is still working on it: ask again later
@@ -93,6 +114,11 @@ class ProviderAdapter(ABC):
 
     @abstractmethod
     def open_session(self, request: SessionOpenRequest) -> SessionOpened: ...
+
+    @abstractmethod
+    def launch_url(self, request: LaunchRequest) -> str:
+        """The URL of the provider's game client for one session (opened in an iframe or by a redirect), in the
+        vendor's dialect: usually a signed launch token, the language, return URLs and real or demo mode."""
 
     @abstractmethod
     def play_round(self, request: PlayRequest) -> PlayResult: ...

@@ -2,6 +2,7 @@
 
 from .base import *  # noqa: F403
 from .celery import *  # noqa: F403
+from .frontend import *  # noqa: F403
 from .integrations import *  # noqa: F403
 from .observability import *  # noqa: F403
 from .security import *  # noqa: F403

@@ -44,8 +44,6 @@ MIDDLEWARE = [
     "core.middleware.RequestIdMiddleware",
     "core.load_shedding.PoolTimeoutMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    # Static files straight from STATIC_ROOT, before sessions and auth: the embedded default's CDN-ready origin.
-    "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -152,21 +150,21 @@ if REDIS_URL:
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    # No Redis: a small layer over a SQLite file in var/ that every process here shares (core.channel_layers), so
+    # pushes sent by Celery workers and management commands reach the web process's sockets too.
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "core.channel_layers.SQLiteChannelLayer",
+            "CONFIG": {"path": env.str("CHANNEL_LAYER_PATH", default=str(VAR_DIR / "channels.sqlite3"))},
+        }
+    }
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
-STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
-# `collectstatic` writes each file under a name with its content hash (base.<12 hex>.css) and a gzip copy, so the
-# app (WhiteNoise), the gateway (deploy/nginx/) or a CDN can let browsers keep it for a year.
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
-}
+STATIC_URL = "static/"  # the rest of the static setup is in frontend.py
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 # LOG_FORMAT=json writes one JSON object per line (python-json-logger) for an ELK/Loki pipeline, from every process

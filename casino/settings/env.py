@@ -5,7 +5,9 @@ from pathlib import Path
 import environ
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
-VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# Where the embedded mode keeps its state (SQLite database, broker folders, channel layer file, collected static
+# files); VAR_DIR moves all of it, e.g. for a second instance on one machine.
+VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))

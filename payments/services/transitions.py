@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.money import to_major
+from core.realtime import payment_updated
 from ledger.models import Account, AccountKind
 from ledger.selectors import wallet_for
 from ledger.services import (
@@ -88,8 +89,11 @@ def payment_transition(
         PaymentStatusChange.objects.create(
             payment=payment, from_status=payment.status, to_status=to, reason=reason[:500]
         )
+        shown_before = PaymentStatus.public(payment.status)
         payment.status = to
         payment.save()
+        if PaymentStatus.public(to) != shown_before:  # the player sees only pending, succeeded and failed
+            payment_updated_push(payment)
         return TransitionResult(payment, changed=True)
 
 
@@ -132,6 +136,18 @@ def payment_balance_push(payment: Payment) -> None:
     wallet = wallet_for(user=payment.player_id, currency=payment.currency)
     if wallet is not None:
         wallet_balance_push(wallet=wallet)
+
+
+def payment_updated_push(payment: Payment) -> None:
+    """Tell the player's open sockets the payment's new status (as GET /payments/{id} shows it) once it commits."""
+    payment_updated(
+        user_id=payment.player_id,
+        payment_id=payment.pk,
+        kind=payment.kind,
+        status=PaymentStatus.public(payment.status),
+        amount=to_major(payment.amount, payment.currency),
+        currency=payment.currency,
+    )
 
 
 def payment_anomaly_record(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import get_language_from_request
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -18,9 +19,10 @@ from core.api import (
 from core.geo import GeoAllowed
 from core.idempotency import idempotent
 from core.money import to_major
+from providers.interface import SessionMode
 from providers.models import Round
 from providers.selectors import round_of_player_get
-from providers.services import round_acknowledge, round_play, session_open
+from providers.services import round_acknowledge, round_play, session_launch_url, session_open
 
 
 class SessionCreateApi(APIView):
@@ -28,6 +30,11 @@ class SessionCreateApi(APIView):
 
     class SessionCreateInputSerializer(serializers.Serializer):
         game_id = serializers.UUIDField()
+        mode = serializers.ChoiceField(
+            choices=[SessionMode.REAL, SessionMode.DEMO],
+            default=SessionMode.REAL,
+            help_text="demo: the provider's play money in its game client; spins and wallet bets are refused.",
+        )
 
     class SessionCreateOutputSerializer(serializers.Serializer):
         session_id = serializers.CharField(source="id")
@@ -35,6 +42,13 @@ class SessionCreateApi(APIView):
         provider = serializers.CharField(source="provider.code")
         status = serializers.CharField()
         expires_at = serializers.DateTimeField()
+        mode = serializers.CharField()
+        launch_url = serializers.SerializerMethodField(
+            help_text="The provider's game client for this session (an iframe or a redirect)."
+        )
+
+        def get_launch_url(self, session) -> str:
+            return self.context["launch_url"]
 
     @extend_schema(
         operation_id="sessions_create",
@@ -52,8 +66,13 @@ class SessionCreateApi(APIView):
     def post(self, request):
         serializer = self.SessionCreateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        session = session_open(player=request.user, game_id=serializer.validated_data["game_id"])
-        return Response(self.SessionCreateOutputSerializer(session).data, status=status.HTTP_201_CREATED)
+        data = serializer.validated_data
+        session = session_open(player=request.user, game_id=data["game_id"], mode=data["mode"])
+        # The game client speaks the player's language as the browser states it (Accept-Language).
+        language = get_language_from_request(request)[:2]
+        launch_url = session_launch_url(session=session, language=language)
+        output = self.SessionCreateOutputSerializer(session, context={"launch_url": launch_url})
+        return Response(output.data, status=status.HTTP_201_CREATED)
 
 
 class SpinApi(APIView):

@@ -9,6 +9,8 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+from providers.interface import SessionMode
+
 __all__ = ["GameSession", "Round", "RoundStatus", "SessionStatus"]
 
 
@@ -25,6 +27,12 @@ class GameSession(models.Model):
     provider_session_id = models.CharField(max_length=255, help_text="The provider's token for this session.")
     currency = models.CharField(max_length=3)
     status = models.CharField(max_length=16, choices=SessionStatus.choices, default=SessionStatus.OPEN)
+    # A demo session plays with the provider's play money in its game client: no spin, no wallet bet.
+    mode = models.CharField(
+        max_length=8,
+        choices=[(SessionMode.REAL, "Real money"), (SessionMode.DEMO, "Demo (play money)")],
+        default=SessionMode.REAL,
+    )
     expires_at = models.DateTimeField(db_index=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     closed_at = models.DateTimeField(null=True, blank=True)

@@ -1,6 +1,7 @@
 """Provider services (writes), split by sub-domain: catalogue, sessions, rounds."""
 
 from .catalog import catalog_sync, games_cache_invalidate, games_cache_version, games_upsert
+from .launch import session_launch_url
 from .rounds import (
     round_acknowledge,
     round_fail,
@@ -24,5 +25,6 @@ __all__ = [
     "round_resolve",
     "round_settle",
     "round_void",
+    "session_launch_url",
     "session_open",
 ]

@@ -12,7 +12,7 @@ from django.utils import timezone
 from core.errors import ValidationFailed
 from core.outbound import PartnerError
 from providers.errors import ProviderUnavailable, SessionClosed
-from providers.interface import SessionOpenRequest
+from providers.interface import SessionMode, SessionOpened, SessionOpenRequest
 from providers.models import GameSession, SessionStatus
 from providers.registry import adapter_for
 from providers.selectors import game_is_offered, game_playable_get
@@ -22,24 +22,19 @@ def retry_after_for(exc: PartnerError) -> str:
     return str(exc.retry_after or settings.PROVIDER_RETRY_AFTER_SECONDS)
 
 
-def session_open(*, player, game_id) -> GameSession:
+def session_open(*, player, game_id, mode: str = SessionMode.REAL) -> GameSession:
     """Open a session for `player` at the game's provider. The provider is called before anything is stored, so a
-    failure leaves nothing behind."""
+    failure leaves nothing behind. A demo session (the provider's play money) asks nothing of the provider: its
+    game client plays demo rounds on its own and the wallet refuses them."""
     game = game_playable_get(game_id=game_id)
     currency = player.player.currency
     if game.currency != currency:
         raise ValidationFailed(errors={"game_id": [f"This game is not offered in your currency ({currency})."]})
     session_id = uuid.uuid4()
-    try:
-        opened = adapter_for(game.provider).open_session(
-            SessionOpenRequest(
-                session_id=str(session_id), player_ref=str(player.pk), game_code=game.code, currency=currency
-            )
-        )
-    except PartnerError as exc:
-        raise ProviderUnavailable(
-            f"The provider could not open a session: {exc}", headers={"Retry-After": retry_after_for(exc)}
-        ) from exc
+    if mode == SessionMode.DEMO:
+        opened = SessionOpened(provider_session_id=f"demo-{session_id}")
+    else:
+        opened = _provider_session_open(game=game, player=player, session_id=session_id, currency=currency)
     # Never longer than the platform's own limit, never longer than the provider keeps its side.
     expires_at = timezone.now() + timedelta(minutes=settings.GAME_SESSION_MINUTES)
     if opened.expires_at is not None:
@@ -52,16 +47,33 @@ def session_open(*, player, game_id) -> GameSession:
         provider_session_id=opened.provider_session_id,
         currency=currency,
         status=SessionStatus.OPEN,
+        mode=mode,
         expires_at=expires_at,
     )
 
 
+def _provider_session_open(*, game, player, session_id, currency: str) -> SessionOpened:
+    try:
+        return adapter_for(game.provider).open_session(
+            SessionOpenRequest(
+                session_id=str(session_id), player_ref=str(player.pk), game_code=game.code, currency=currency
+            )
+        )
+    except PartnerError as exc:
+        raise ProviderUnavailable(
+            f"The provider could not open a session: {exc}", headers={"Retry-After": retry_after_for(exc)}
+        ) from exc
+
+
 def session_playable_check(*, session: GameSession) -> None:
     """Money may be staked in `session` (a spin, the retry of a failed spin, a seamless-wallet bet) only while it is
-    open and unexpired and staff have not disabled its game or its provider; else 409 session_closed.
+    a real-money session, open and unexpired, and staff have not disabled its game or its provider; else 409
+    session_closed (a demo session plays with the provider's play money in its game client, never with the wallet).
 
     The one home of the rule: every staking path calls it, so none can drift laxer. Load `session.game` and
     `session.provider` with the session (select_related) to keep this free of queries."""
+    if session.mode == SessionMode.DEMO:
+        raise SessionClosed("A demo session plays with the provider's play money in its game client, never by stake.")
     if (
         session.status != SessionStatus.OPEN
         or session.expires_at <= timezone.now()

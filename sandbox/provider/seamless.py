@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import random
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -42,6 +43,7 @@ class SeamlessRound:
     currency: str
     bet: str
     win: str | None = None
+    result: dict = field(default_factory=dict)  # what the game showed (reels, multiplier), when a game played it
     rolled_back: bool = False
     steps: list[dict] = field(default_factory=list)  # every (action, request, answer) in order
 
@@ -82,6 +84,28 @@ def _client(base_url: str, key_id: str | None, secret: str | None) -> OutboundCl
     )
 
 
+def sandbox_seamless_balance(
+    *,
+    base_url: str,
+    player_id: str,
+    session_id: str,
+    currency: str,
+    provider_code: str = SANDBOX_PROVIDER_CODE,
+    key_id: str | None = None,
+    secret: str | None = None,
+) -> str:
+    """The player's balance as the platform's wallet answers it (SeamlessRoundFailed when it refuses)."""
+    client = _client(base_url, key_id, secret)
+    body = {"player_id": player_id, "session_id": session_id, "currency": currency}
+    try:
+        answer = client.request(
+            "POST", f"/api/v1/providers/{provider_code}/wallet/balance/", operation="wallet_balance", json=body
+        )
+    except PartnerError as exc:
+        raise SeamlessRoundFailed("balance", exc) from exc
+    return answer["balance"]
+
+
 def sandbox_seamless_round(
     *,
     base_url: str,
@@ -94,11 +118,13 @@ def sandbox_seamless_round(
     provider_code: str = SANDBOX_PROVIDER_CODE,
     key_id: str | None = None,
     secret: str | None = None,
+    play: Callable[[str, int], tuple[int, dict]] | None = None,
 ) -> SeamlessRound:
     """Play one seamless round for `player_id` in the game session `session_id` (the platform's id or the provider's
     token of a session opened for this player at this provider) against the platform at `base_url`; raises
     SeamlessRoundFailed when the platform refuses a step (e.g. 422 insufficient_funds on the bet, 409 session_closed,
-    404 session_not_found)."""
+    404 session_not_found). `play(round_id, bet in minor units) -> (win, result)` is the game that decides the win
+    once the bet is taken (the game client's reels); without it a seeded paytable does."""
     client = _client(base_url, key_id, secret)
     rng = random.Random(seed)  # the sandbox's outcomes are reproducible, never a real game's RNG
     bet_minor = to_minor(bet, currency)
@@ -136,7 +162,10 @@ def sandbox_seamless_round(
     if rollback:
         _rollback(send, base, bet_id, game_round)
         return game_round
-    win_minor = _payout(rng, bet_minor)
+    if play is not None:
+        win_minor, game_round.result = play(game_round.round_id, bet_minor)
+    else:
+        win_minor = _payout(rng, bet_minor)
     game_round.win = to_major(win_minor, currency)
     send(
         "win",

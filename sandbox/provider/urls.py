@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from sandbox.provider import views
+from sandbox.provider import client, views
 
 app_name = "sandbox_provider"
 
@@ -13,4 +13,8 @@ urlpatterns = [
     path("v2/rounds/<str:ref>/ack", views.round_ack, name="round-ack"),
     path("v2/games", views.games, name="games"),
     path("_control/faults", views.control_faults, name="control-faults"),
+    # The game client a launch URL opens, and the studio's endpoints behind it (authenticated by the launch token).
+    path("v2/launch", client.launch_page, {"studio": client.REST_STUDIO}, name="game"),
+    path("v2/launch/balance", client.balance, {"studio": client.REST_STUDIO}, name="game-balance"),
+    path("v2/launch/spin", client.play, {"studio": client.REST_STUDIO}, name="game-spin"),
 ]

@@ -245,5 +245,10 @@ def round_ack_state(ref: str) -> dict | None:
     return cache.get(_ROUND.format(ref=ref))
 
 
+def session_lookup(token: str) -> dict | None:
+    """The sandbox's record of a session it opened ({playerRef, gameCode, ccy}), for its game client."""
+    return cache.get(_SESSION.format(token=token))
+
+
 def session_expire(token: str) -> None:
     cache.delete(_SESSION.format(token=token))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from django.utils import timezone
 from jsonschema.exceptions import ValidationError as SchemaError
@@ -15,8 +15,10 @@ from jsonschema.exceptions import ValidationError as SchemaError
 from core.money import MoneyError, to_major, to_minor
 from core.outbound import PartnerRejected
 from core.schemas import SchemaDirectory
+from core.signing import token_sign
 from providers.interface import (
     GameInfo,
+    LaunchRequest,
     PlayRequest,
     PlayResult,
     ProviderAdapter,
@@ -24,6 +26,7 @@ from providers.interface import (
     ProviderRoundState,
     ProviderSessionInvalid,
     RoundState,
+    SessionMode,
     SessionOpened,
     SessionOpenRequest,
 )
@@ -75,6 +78,25 @@ def session_opened_from(payload) -> SessionOpened:
     expires_in = payload.get("expiresIn")
     expires_at = timezone.now() + timedelta(seconds=expires_in) if expires_in else None
     return SessionOpened(provider_session_id=payload["sessionToken"], expires_at=expires_at)
+
+
+def launch_url_for(request: LaunchRequest, *, base_url: str, key_id: str, secret: str) -> str:
+    """The vendor's game client URL: `v2/launch?token=<signed claims>&lang=<ISO 639-1>&mode=real|fun`. The return
+    URLs ride inside the signed token, so nobody can turn the game's buttons into an open redirect."""
+    mode = "fun" if request.mode == SessionMode.DEMO else "real"
+    claims = {
+        "kid": key_id,
+        "sessionToken": request.provider_session_id,
+        "playerRef": request.player_ref,
+        "gameCode": request.game_code,
+        "ccy": request.currency,
+        "mode": mode,
+        "lobbyUrl": request.lobby_url,
+        "cashierUrl": request.deposit_url,
+        "exp": int(request.expires_at.timestamp()),
+    }
+    query = urlencode({"token": token_sign(claims=claims, secret=secret), "lang": request.language, "mode": mode})
+    return f"{base_url.rstrip('/')}/v2/launch?{query}"
 
 
 def play_request_body(request: PlayRequest) -> dict:
@@ -171,6 +193,10 @@ class RestJsonAdapter(ProviderAdapter):
     def open_session(self, request: SessionOpenRequest) -> SessionOpened:
         body = session_request_body(request)
         return self.client.request("POST", "v2/sessions", operation="session", json=body, parse=session_opened_from)
+
+    def launch_url(self, request: LaunchRequest) -> str:
+        provider = self.provider
+        return launch_url_for(request, base_url=provider.base_url, key_id=provider.key_id, secret=provider.secret)
 
     def play_round(self, request: PlayRequest) -> PlayResult:
         body = play_request_body(request)

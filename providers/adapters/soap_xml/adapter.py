@@ -12,14 +12,17 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import urlencode
 
 from django.utils import timezone
 
 from core.money import MoneyError, to_major, to_minor
 from core.outbound import PartnerRejected
+from core.signing import token_sign
 from core.soap import SchemaViolation, soap_call
 from providers.interface import (
     GameInfo,
+    LaunchRequest,
     PlayRequest,
     PlayResult,
     ProviderAdapter,
@@ -27,6 +30,7 @@ from providers.interface import (
     ProviderRoundState,
     ProviderSessionInvalid,
     RoundState,
+    SessionMode,
     SessionOpened,
     SessionOpenRequest,
 )
@@ -56,6 +60,26 @@ def _outcome(outcome) -> dict:
 
 
 # --------------------------------------------------------------------------------------- translation (pure)
+
+
+def launch_url_for(request: LaunchRequest, *, base_url: str, key_id: str, secret: str) -> str:
+    """The vendor's game client: `game?ticket=<signed claims>&language=<ISO 639-1>&demo=0|1` beside its SOAP
+    endpoint; the return URLs ride inside the signed ticket."""
+    demo = request.mode == SessionMode.DEMO
+    claims = {
+        "KeyId": key_id,
+        "SessionToken": request.provider_session_id,
+        "PlayerRef": request.player_ref,
+        "GameCode": request.game_code,
+        "Currency": request.currency,
+        "Demo": demo,
+        "ReturnUrl": request.lobby_url,
+        "DepositUrl": request.deposit_url,
+        "exp": int(request.expires_at.timestamp()),
+    }
+    ticket = token_sign(claims=claims, secret=secret)
+    query = urlencode({"ticket": ticket, "language": request.language, "demo": int(demo)})
+    return f"{base_url.rstrip('/')}/game?{query}"
 
 
 def play_result_from(answer, request: PlayRequest) -> PlayResult:
@@ -147,6 +171,10 @@ class SoapXmlAdapter(ProviderAdapter):
         if expires_at is not None and timezone.is_naive(expires_at):
             raise ProviderPayloadInvalid("OpenSession ExpiresAt has no time zone")
         return SessionOpened(provider_session_id=answer.SessionToken, expires_at=expires_at)
+
+    def launch_url(self, request: LaunchRequest) -> str:
+        provider = self.provider
+        return launch_url_for(request, base_url=provider.base_url, key_id=provider.key_id, secret=provider.secret)
 
     def play_round(self, request: PlayRequest) -> PlayResult:
         try:
