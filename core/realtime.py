@@ -7,8 +7,9 @@ layer's connections to Redis, kept open for the life of the process. Starting an
 (`async_to_sync`) cost about ten times the CPU of the send, and a new Redis connection each time (bench/README.md,
 "Hot paths"). The request does not wait for the send: a push is best effort (money has moved, the client can poll).
 
-The in-memory layer (only if configured; the embedded default uses the SQLite-file layer) keeps its queues in the event loop of the ASGI server, so
-it is sent to as before, through `async_to_sync`, which from a server thread runs on that loop.
+The in-memory layer (only if configured; the embedded default uses the SQLite-file layer) keeps its queues in the
+event loop of the ASGI server, so it is sent to as before, through `async_to_sync`, which from a server thread runs
+on that loop.
 """
 
 from __future__ import annotations
