@@ -30,7 +30,7 @@ if "sandbox" not in INSTALLED_APPS:  # noqa: F405  (base decided the apps before
     INSTALLED_APPS.append("sandbox")  # noqa: F405
 # Pages render without a collectstatic run (its manifest); the fingerprinted build is tested against a real server
 # in a subprocess (tests/casino/test_player_page_browser.py). WhiteNoise serves straight from the source folders.
-STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 # Staff tests log in with force_login; the second factor has its own tests, which switch it on.

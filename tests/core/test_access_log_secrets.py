@@ -11,4 +11,5 @@ def test_query_credentials_are_masked_in_the_access_log(client, caplog, query):
         client.get(f"/health?{query}")
 
     lines = [record.getMessage() for record in caplog.records if record.name == "casino.access"]
-    assert len(lines) == 1 and "s3cret-launch" not in lines[0] and "=***" in lines[0]
+    # The access line names the path only: no query string, so no credential in it can reach a log.
+    assert len(lines) == 1 and "s3cret-launch" not in lines[0] and lines[0].startswith("GET /health ")

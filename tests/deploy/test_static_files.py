@@ -43,10 +43,10 @@ def _base_css(collected: Path) -> str:
 
 
 def test_the_production_storage_is_the_manifest_one_with_gzip_copies():
-    from casino.settings import base
+    from casino.settings import base, frontend
 
-    assert base.STORAGES["staticfiles"] == PRODUCTION_STORAGE
-    assert "whitenoise.middleware.WhiteNoiseMiddleware" in base.MIDDLEWARE
+    assert frontend.STORAGES["staticfiles"] == PRODUCTION_STORAGE
+    assert "whitenoise.middleware.WhiteNoiseMiddleware" in base.MIDDLEWARE  # inserted by frontend.py, in place
 
 
 def test_collectstatic_writes_hashed_names_and_templates_link_them(production_static):
