@@ -12,8 +12,13 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.inbound import partner_body_read, rejection_count, rejections_check, request_source
+from core.signing import SignatureError
+from providers.wallet.errors import UnknownProvider
 from providers.wallet.schemas import ACTIONS
 from providers.wallet.services import wallet_callback_receive
+
+REJECTION_SCOPE = "wallet"
 
 
 class WalletCallbackApi(APIView):
@@ -62,7 +67,7 @@ class WalletCallbackApi(APIView):
                     "status": serializers.ChoiceField(choices=["ok", "not_found"]),
                 },
             ),
-            400: OpenApiResponse(description="validation_error, currency_mismatch (problem+json)"),
+            400: OpenApiResponse(description="validation_error, currency_mismatch, bet_out_of_range (problem+json)"),
             401: OpenApiResponse(description="invalid_signature, stale_signature, replayed_request"),
             403: OpenApiResponse(description="player_blocked"),
             404: OpenApiResponse(
@@ -72,18 +77,26 @@ class WalletCallbackApi(APIView):
                 description="session_closed, transaction_conflict, bet_rolled_back, transaction_rolled_back, "
                 "round_rolled_back, rollback_not_allowed"
             ),
+            413: OpenApiResponse(description="payload_too_large"),
             422: OpenApiResponse(description="insufficient_funds"),
+            429: OpenApiResponse(description="too_many_requests: this address failed verification too often"),
         },
         tags=["provider wallet"],
     )
     def post(self, request, provider_code: str, action: str):
-        answer = wallet_callback_receive(
-            provider_code=provider_code,
-            action=action,
-            method=request.method,
-            path=request.path,
-            headers=request.headers,
-            body=request.body,
-            source_ip=request.META.get("REMOTE_ADDR"),
-        )
+        source = request_source(request)
+        rejections_check(scope=REJECTION_SCOPE, source=source)  # a source that keeps failing is refused first
+        try:
+            answer = wallet_callback_receive(
+                provider_code=provider_code,
+                action=action,
+                method=request.method,
+                path=request.path,
+                headers=request.headers,
+                body=partner_body_read(request),  # capped before it is read whole; the signature covers these bytes
+                source_ip=source,
+            )
+        except (UnknownProvider, SignatureError):
+            rejection_count(scope=REJECTION_SCOPE, source=source)  # probing and forging: counted per source
+            raise
         return Response(answer.body)

@@ -17,10 +17,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.errors import ApplicationError, ValidationFailed, problem_body
+from core.inbound import message_summary, partner_label
 from core.logcontext import log_context_bind
 from core.metrics import INBOUND_MESSAGES
 from core.money import MoneyError, to_minor
-from core.signing import verify_request
+from core.signing import SignatureError, verify_request
 from providers.models import GameSession, Provider, WalletAction, WalletCallback, WalletCallbackVerdict
 from providers.wallet.errors import CurrencyMismatch, PlayerNotFound, SessionNotFound, UnknownAction, UnknownProvider
 from providers.wallet.schemas import callback_body_parse
@@ -106,6 +107,16 @@ def wallet_callback_receive(
                 transaction_id=transaction_id,
             )
     except ApplicationError as error:
+        if provider is None:
+            # Nobody configured this code (or the caller does not speak for it): nothing is stored for it, only
+            # counted under the one `unknown` label, so a stranger cannot fill the disk through made-up URLs.
+            INBOUND_MESSAGES.labels(partner=partner_label(provider_code, known=False), kind="wallet_unknown",
+                                    verdict=WalletCallbackVerdict.REJECTED).inc()  # fmt: skip
+            raise
+        if isinstance(error, SignatureError):
+            # A message that failed verification is kept in bounded form: its metadata and a hash, not its body.
+            callback.headers = message_summary(headers=headers, body=body)
+            callback.body = ""
         wallet_callback_close(
             callback=callback,
             provider=provider,

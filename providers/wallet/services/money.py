@@ -45,6 +45,7 @@ from ledger.services import (
     wallet_balance_push,
     wallet_get_or_create,
 )
+from providers.errors import BetOutOfRange
 from providers.models import GameSession, Provider, WalletAction, WalletTransaction, WalletTransactionStatus
 from providers.services.sessions import session_playable_check
 from providers.wallet.errors import (
@@ -210,6 +211,14 @@ def wallet_bet_place(
         if not player.is_active:
             raise PlayerBlocked("The player's account is blocked; bets are refused.")
         session_playable_check(session=session)
+        game = session.game
+        if not game.min_bet <= amount <= game.max_bet:
+            # The game's limits bind the provider's bets as they bind a spin (its claim rolls back with this refusal).
+            raise BetOutOfRange(
+                f"The bet must be between {to_major(game.min_bet, game.currency)} and "
+                f"{to_major(game.max_bet, game.currency)} {game.currency}.",
+                errors={"amount": ["Outside the game's limits."]},
+            )
         wallet = wallet_get_or_create(user=player, currency=currency)
         # The ledger locks the wallet and refuses to take it below zero (422 insufficient_funds, all rolled back).
         ledger_txn = move.transfer(source=wallet, destination=_clearing(provider, currency), kind="wallet_bet")

@@ -165,8 +165,10 @@ def test_a_rollback_of_an_unknown_bet_is_recorded_and_refuses_that_bet_later(stu
 
 
 def test_errors_are_the_http_problems_as_grpc_statuses(stub, wallet, player, session):
+    stub.Bet(bet(session, transaction_id="b-pre", round_id="r-0", amount="60.00"))
     cases = {
-        "insufficient_funds": move(session, transaction_id="b-big", round_id="r-1", amount="500.00"),
+        "insufficient_funds": move(session, transaction_id="b-big", round_id="r-1", amount="50.00"),
+        "bet_out_of_range": move(session, transaction_id="b-max", round_id="r-1", amount="500.00"),
         "validation_error": move(session, transaction_id="b-odd", round_id="r-1", amount="2.555"),
         "session_not_found": move(session, transaction_id="b-nos", round_id="r-1", amount="1.00", session_id="nope"),
         "currency_mismatch": move(session, transaction_id="b-usd", round_id="r-1", amount="1.00", currency="USD"),
@@ -182,7 +184,7 @@ def test_errors_are_the_http_problems_as_grpc_statuses(stub, wallet, player, ses
                           404: grpc.StatusCode.NOT_FOUND}[http_status]  # fmt: skip
     balance = stub.Balance(wallet_pb2.BalanceRequest(provider_code="acme", player_id=str(player.pk),
                                                      session_id=str(session.pk), currency="EUR"))  # fmt: skip
-    assert (balance.balance, balance.transaction_id, balance.status) == ("100.00", "", "ok")
+    assert (balance.balance, balance.transaction_id, balance.status) == ("40.00", "", "ok")
 
 
 # ------------------------------------------------------------------------------------------------ mutual TLS

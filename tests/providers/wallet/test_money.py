@@ -125,13 +125,14 @@ def test_transaction_id_reused_with_another_body_is_409_transaction_conflict(wal
 
 
 def test_insufficient_funds_is_422_and_leaves_nothing_behind(wallet, player, session):
-    response = wallet.call("bet", move(session, transaction_id="b-1", round_id="r-1", amount="100.01"))
+    wallet.call("bet", move(session, transaction_id="b-0", round_id="r-0", amount="60.00"))
+    response = wallet.call("bet", move(session, transaction_id="b-1", round_id="r-1", amount="40.01"))
     assert response.status_code == 422
     assert response.json()["code"] == "insufficient_funds"
-    assert available(player) == 10_000
-    assert not WalletTransaction.objects.exists()
+    assert available(player) == 4_000
+    assert not WalletTransaction.objects.filter(transaction_id="b-1").exists()
     # The whole balance can be bet; the wallet reaches zero, never below.
-    response = wallet.call("bet", move(session, transaction_id="b-2", round_id="r-1", amount="100.00"))
+    response = wallet.call("bet", move(session, transaction_id="b-2", round_id="r-1", amount="40.00"))
     assert response.json()["balance"] == "0.00"
 
 

@@ -86,11 +86,11 @@ def test_staff_user_without_a_player_profile_is_not_a_player(wallet, django_user
     assert response.json()["code"] == "player_not_found"
 
 
-def test_oversized_body_is_400_and_kept_truncated(wallet, make_player):
+def test_oversized_body_is_413_and_stores_nothing(wallet, make_player):
     from providers.models import WalletCallback
 
     body = {"player_id": str(make_player().pk), "session_id": "s", "currency": "EUR", "padding": "x" * 100_000}
     response = wallet.call("balance", body)
-    assert response.status_code == 400
-    assert response.json()["code"] == "validation_error"
-    assert len(WalletCallback.objects.get().body) == 64 * 1024
+    assert response.status_code == 413
+    assert response.json()["code"] == "payload_too_large"
+    assert not WalletCallback.objects.exists()  # refused before it is read whole: nothing to fill the disk with
