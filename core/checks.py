@@ -9,6 +9,8 @@ import hashlib
 
 from django.conf import settings
 from django.core.checks import Error, Tags, register
+from django.core.exceptions import ImproperlyConfigured
+from django.db import DatabaseError
 
 MIN_KEY_CHARS = 32
 
@@ -77,3 +79,32 @@ def development_partner_secrets() -> frozenset[str]:
 
 def plain_http_url(url: str) -> bool:
     return url.strip().lower().startswith("http://")
+
+
+def partner_rows_check(*, model, noun: str, app_label: str, secret_fields: tuple[str, ...]) -> list[Error]:
+    """The enabled partner rows of `model` that a production deploy must not run with: a plain-HTTP endpoint, or a
+    secret published in this repository (ids <app_label>.E000 to E002, so each app's errors stay its own)."""
+    public = development_partner_secrets()
+    try:
+        rows = list(model.objects.filter(enabled=True))
+    except (DatabaseError, ImproperlyConfigured) as exc:  # unreachable, or secrets the keys cannot decrypt
+        return [Error(f"Cannot read the {noun}s: {type(exc).__name__}.", id=f"{app_label}.E000")]
+    errors = []
+    for row in rows:
+        if plain_http_url(row.base_url):
+            errors.append(
+                Error(
+                    f"{noun.capitalize()} {row.code!r} is called over plain HTTP ({row.base_url}).",
+                    hint=f"Use its https:// URL, or disable the {noun.split()[-1]}.",
+                    id=f"{app_label}.E001",
+                )
+            )
+        if any(getattr(row, name) in public for name in secret_fields):
+            errors.append(
+                Error(
+                    f"{noun.capitalize()} {row.code!r} holds a sandbox development secret anyone can read.",
+                    hint=f"Set its own secrets in the admin, or delete the seeded sandbox {noun.split()[-1]}.",
+                    id=f"{app_label}.E002",
+                )
+            )
+    return errors
