@@ -22,6 +22,8 @@ INSTALLED_APPS = [
     "django_celery_results",
     "channels",
     "core",
+    "core.audit",
+    "core.outbox",
     "ledger",
     "providers",
     "payments",

@@ -21,6 +21,7 @@ CELERY_BEAT_SCHEDULE = {
     "providers-sync-catalogues": {"task": "providers.sync_catalogues", "schedule": 3600.0},
     "providers-resolve-pending-rounds": {"task": "providers.resolve_pending_rounds", "schedule": 300.0},
     "payments-poll-pending": {"task": "payments.poll_pending", "schedule": 60.0},
+    "outbox-sweep": {"task": "outbox.sweep", "schedule": 30.0},
 }
 
 if REDIS_URL:
