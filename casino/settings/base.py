@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "providers",
     "payments",
     "casino",
+    "backoffice",
 ]
 if SANDBOX_MODE:
     # The fake partners exist only in sandbox mode: their models, tasks, commands and URLs.

@@ -12,5 +12,6 @@ urlpatterns = [
     path("v2/rounds/<str:ref>", views.round_status, name="round-status"),
     path("v2/rounds/<str:ref>/ack", views.round_ack, name="round-ack"),
     path("v2/games", views.games, name="games"),
+    path("v2/reports/settlements", views.settlement_report_view, name="settlement-report"),
     path("_control/faults", views.control_faults, name="control-faults"),
 ]

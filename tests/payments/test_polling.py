@@ -50,7 +50,12 @@ def test_poll_leaves_a_pending_payment_and_flags_a_disagreeing_one(gateway, make
 
 
 def test_poll_task_is_scheduled_and_runs(gateway, settings):
-    assert settings.CELERY_BEAT_SCHEDULE["payments-poll-pending"]["task"] == "payments.poll_pending"
+    from django_celery_beat.models import PeriodicTask
+
+    from backoffice.services.schedules import schedules_ensure
+
+    schedules_ensure()
+    assert PeriodicTask.objects.get(name="payments-poll-pending").task == "payments.poll_pending"
     assert poll_pending.delay().get() == {}
 
 
