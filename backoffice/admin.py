@@ -248,3 +248,38 @@ class AdjustmentAdmin(admin.ModelAdmin):
             except ApplicationError as exc:
                 self.message_user(request, f"Adjustment {adjustment.pk}: {exc.detail}", messages.ERROR)
         return None
+
+
+# Players' refresh tokens are credentials: the token admin of simplejwt shows them, so it is replaced by one that
+# shows who and when, never the token.
+try:
+    from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+except ImportError:  # the blacklist app is not installed
+    OutstandingToken = BlacklistedToken = None
+
+if OutstandingToken is not None:
+    for model in (OutstandingToken, BlacklistedToken):
+        if admin.site.is_registered(model):
+            admin.site.unregister(model)
+
+    @admin.register(OutstandingToken)
+    class OutstandingTokenAdmin(ReadOnlyAdmin):
+        list_display = ("jti", "user", "created_at", "expires_at")
+        search_fields = ("user__username", "=jti")
+        list_select_related = ("user",)
+        fields = ("jti", "user", "created_at", "expires_at")
+
+    @admin.register(BlacklistedToken)
+    class BlacklistedTokenAdmin(ReadOnlyAdmin):
+        list_display = ("token_jti", "token_user", "blacklisted_at")
+        search_fields = ("token__user__username", "=token__jti")
+        list_select_related = ("token__user",)
+        fields = ("token_jti", "token_user", "blacklisted_at")
+
+        @admin.display(description="jti")
+        def token_jti(self, blacklisted):
+            return blacklisted.token.jti
+
+        @admin.display(description="user")
+        def token_user(self, blacklisted):
+            return blacklisted.token.user

@@ -49,6 +49,11 @@ def create_groups(apps, schema_editor):
         app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)
         app_config.models_module = None
+    groups_ensure(apps)
+
+
+def groups_ensure(apps) -> None:
+    """The extra permissions and the groups (also called by tests after a flush emptied the tables)."""
     content_type = apps.get_model("contenttypes", "ContentType")
     permission = apps.get_model("auth", "Permission")
     group_model = apps.get_model("auth", "Group")
