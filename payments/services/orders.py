@@ -23,7 +23,7 @@ from core.money import MoneyError, currency_exponent, to_major, to_minor
 from core.outbound import PartnerRejected, PartnerUnavailable
 from core.outbox.services import outbox_enqueue
 from ledger.services import hold_reserve, wallet_get_or_create
-from payments.errors import GatewayUnavailable, KycRequired, PaymentDeclined, ValidationFailed
+from payments.errors import GatewayUnavailable, KycRequired, KycUnavailable, PaymentDeclined, ValidationFailed
 from payments.interface import (
     GatewayAcceptance,
     GatewayAdapter,
@@ -125,7 +125,13 @@ def withdrawal_create(*, user, gateway_code: str, amount: str, currency: str) ->
     gateway, minor, currency = payment_order_validate(
         user=user, gateway_code=gateway_code, amount=amount, currency=currency
     )
-    decision = kyc_adapter().check(user=user)
+    try:
+        decision = kyc_adapter().check(user=user)
+    except Exception as exc:  # the identity vendor failed: the player can retry later, it is not their error (no 500)
+        logger.warning("KYC check of %s failed: %s", user.pk, exc)
+        raise KycUnavailable(
+            "Identity checks are unavailable; try again later.", headers={"Retry-After": "60"}
+        ) from None
     if not decision.verified:
         raise KycRequired(f"Withdrawals need a verified identity (KYC status: {decision.status}).")
     with transaction.atomic():
