@@ -472,10 +472,12 @@ def test_spin_hot_path_statements_and_commits(sandbox, game, player_api):
     assert response.status_code == 200
     # user, profile, stored answer?, round with this key?, session, wallet;
     # commit 1, before the provider is called: the ledger's savepoint, lock, hold, held total, release; the round;
+    # the outbox's resolve intent (insurance should the answer be lost);
     # commit 2, the settlement: round locked with its hold and wallet, clearing account; the ledger's savepoint,
-    # lock, hold locked, transaction, entries, totals, hold captured, release; the round settled;
+    # lock, hold locked, transaction, entries, totals, hold captured, release; the resolve intent closed; the round
+    # settled;
     # commit 3: the answer kept under the Idempotency-Key
-    assert (cost.count, cost.commits) == (24, 3), cost
+    assert (cost.count, cost.commits) == (26, 3), cost
 
     with database_cost() as cost:
         replayed = api.spin(game=game, session_id=session["session_id"], bet="1.00", key="hot-1")
