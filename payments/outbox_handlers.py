@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.logcontext import log_context
+from core.logcontext import log_context_bind
 from core.outbox.registry import OutboxRetryLater, outbox_handler_register
 from payments.models import PaymentStatus
 from payments.services.orders import PAYOUT_SUBMIT, STATUS_POLL, payout_submit
@@ -13,16 +13,16 @@ def payout_submit_deliver(payload: dict) -> str:
     """PartnerUnavailable (and PartnerTimeout) propagate: retried with backoff. A refusal is settled by the service
     itself (failed, or from the gateway's status), so it returns. A submission of the same payment in progress
     elsewhere leaves it created: look again later."""
-    with log_context(payment_id=payload["payment_id"]):  # on every line of this delivery
-        payment = payout_submit(payment_id=payload["payment_id"])
+    log_context_bind(payment_id=payload["payment_id"])  # bound until the task ends: its finishing line too
+    payment = payout_submit(payment_id=payload["payment_id"])
     if payment.status == PaymentStatus.CREATED:
         raise OutboxRetryLater(f"payout {payment.pk} is still being submitted")
     return payment.status
 
 
 def status_poll_deliver(payload: dict) -> str:
-    with log_context(payment_id=payload["payment_id"]):
-        return payment_status_refresh(payment_id=payload["payment_id"])
+    log_context_bind(payment_id=payload["payment_id"])  # bound until the task ends: its finishing line too
+    return payment_status_refresh(payment_id=payload["payment_id"])
 
 
 def register() -> None:

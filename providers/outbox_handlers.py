@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.logcontext import log_context
+from core.logcontext import log_context_bind
 from core.outbox.registry import OutboxRetryLater, outbox_handler_register
 from providers.models import RoundStatus
 from providers.services import round_provider_acknowledge, round_resolve
@@ -12,15 +12,15 @@ from providers.services.rounds import ROUND_ACK, ROUND_RESOLVE
 def round_resolve_deliver(payload: dict) -> None:
     """Ask the provider how a pending round ended; a round it is still playing (or that a late play could still
     reach) is asked again later. PartnerError propagates: retried, or final when the provider refuses (4xx)."""
-    with log_context(round_id=payload["round_id"]):  # on every line of this delivery
-        round_obj = round_resolve(round_id=payload["round_id"])
+    log_context_bind(round_id=payload["round_id"])  # bound until the task ends: its finishing line too
+    round_obj = round_resolve(round_id=payload["round_id"])
     if round_obj.status == RoundStatus.PENDING:
         raise OutboxRetryLater(f"round {round_obj.id} is still pending")
 
 
 def round_ack_deliver(payload: dict) -> None:
-    with log_context(round_id=payload["round_id"]):
-        round_provider_acknowledge(round_id=payload["round_id"])
+    log_context_bind(round_id=payload["round_id"])  # bound until the task ends: its finishing line too
+    round_provider_acknowledge(round_id=payload["round_id"])
 
 
 def register() -> None:

@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.audit.services import audit_record
-from core.logcontext import log_context
+from core.logcontext import log_context_bind
 from core.metrics import TASK_DEAD_LETTERS
 from core.outbound import PartnerRejected
 from core.outbox.models import OutboxAttempt, OutboxMessage, OutboxStatus
@@ -131,9 +131,10 @@ def outbox_deliver(*, message_id: int, now: datetime | None = None) -> Delivery:
         return claimed
     message, attempt = claimed
     error, refused = "", False
+    # On this delivery's lines until its task ends (core.celery_hooks resets the fields); the handler adds its own.
+    log_context_bind(partner=message.partner)
     try:
-        with log_context(partner=message.partner):  # the handler binds its round or payment in the same context
-            outbox_handler_for(message.kind)(message.payload)
+        outbox_handler_for(message.kind)(message.payload)
     except PartnerRejected as exc:
         error, refused = f"refused: {exc}", True
     except OutboxRetryLater as exc:
