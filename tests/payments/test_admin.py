@@ -235,7 +235,9 @@ def test_staff_with_the_review_permission_resolve_payments(seeded, client, djang
     payment_transition(payment_id=payment.pk, to=PaymentStatus.REVIEW, reason="amount disagreed")
     client.force_login(_staff(django_user_model, "view_payment", "review_payment"))
 
-    client.post("/admin/payments/payment/", {"action": "resolve_review_failed", "_selected_action": [payment.pk]})
+    action = {"action": "resolve_review_failed", "_selected_action": [payment.pk]}
+    # The review asks for a note and a confirmation first (core.admin_actions.confirmed).
+    client.post("/admin/payments/payment/", {**action, "confirmation": "yes", "confirm": "on", "note": "declined"})
 
     assert Payment.objects.get(pk=payment.pk).status == PaymentStatus.FAILED
     audit()
