@@ -7,7 +7,10 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 
+from core.admin_actions import confirmed
+from core.errors import ApplicationError
 from core.money import to_major
+from core.pem import pem_form_check
 from payments.models import Gateway, Payment, PaymentAnomaly, PaymentStatus, PaymentStatusChange, WebhookDelivery
 from payments.registry import ADAPTERS
 from payments.services.transitions import payment_review_resolve
@@ -79,6 +82,14 @@ class GatewayForm(forms.ModelForm):
             raise forms.ValidationError("Use an https:// URL.")
         return base_url
 
+    def clean(self):
+        cleaned = super().clean()
+        for name in ("tls_client_cert", "tls_client_key"):
+            if not cleaned.get(name) and self.instance.pk:
+                cleaned[name] = getattr(self.instance, name)  # what is stored is checked with what is typed
+        pem_form_check(self, cleaned)
+        return cleaned
+
     def clean_adapter(self):
         adapter = self.cleaned_data["adapter"]
         if adapter not in ADAPTERS:
@@ -147,21 +158,31 @@ class PaymentAdmin(admin.ModelAdmin):
     def amount_display(self, payment):
         return f"{to_major(payment.amount, payment.currency)} {payment.currency}"
 
-    def _resolve(self, request, queryset, to):
+    def _resolve(self, request, queryset, to, question):
+        queryset = queryset.filter(status=PaymentStatus.REVIEW)
+        answer = confirmed(self, request, queryset, title=f"Review: mark {to}", question=question)
+        if not isinstance(answer, dict):
+            return answer
         done = 0
-        for payment_id in queryset.filter(status=PaymentStatus.REVIEW).values_list("pk", flat=True):
-            done += payment_review_resolve(
-                payment_id=payment_id, to=to, reason=f"resolved by {request.user.username}"
-            ).changed
+        for payment_id in queryset.values_list("pk", flat=True):
+            try:
+                done += payment_review_resolve(
+                    payment_id=payment_id, to=to, note=answer["note"], actor=request.user
+                ).changed
+            except ApplicationError as exc:
+                self.message_user(request, f"payment {payment_id}: {exc.detail} {exc.errors or ''}", messages.ERROR)
         self.message_user(request, f"{done} payment(s) marked {to}.", messages.SUCCESS)
+        return None
 
-    @admin.action(description="Review: mark succeeded (moves the money)", permissions=["review"])
+    @admin.action(description="Review: mark succeeded (moves what the gateway reported)", permissions=["review"])
     def resolve_review_succeeded(self, request, queryset):
-        self._resolve(request, queryset, PaymentStatus.SUCCEEDED)
+        return self._resolve(request, queryset, PaymentStatus.SUCCEEDED,
+                             "Credit (or pay out) the amount the gateway reported and close the anomaly.")  # fmt: skip
 
     @admin.action(description="Review: mark failed (releases a withdrawal's hold)", permissions=["review"])
     def resolve_review_failed(self, request, queryset):
-        self._resolve(request, queryset, PaymentStatus.FAILED)
+        question = "Fail these payments (a withdrawal's hold is released) and close the anomaly."
+        return self._resolve(request, queryset, PaymentStatus.FAILED, question)
 
 
 @admin.register(WebhookDelivery)

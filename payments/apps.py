@@ -5,4 +5,9 @@ class PaymentsConfig(AppConfig):
     name = "payments"
 
     def ready(self):
-        from payments import checks  # noqa: F401  (registers the deploy checks of the configured partners)
+        from payments import (
+            checks,  # noqa: F401  (registers the deploy checks of the configured partners)
+            outbox_handlers,
+        )
+
+        outbox_handlers.register()

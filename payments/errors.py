@@ -47,3 +47,7 @@ class PaymentDeclined(ApplicationError):
     """The gateway refused the request itself (e.g. an amount it does not accept)."""
 
     status, code, title = 422, "payment_declined", "The payment gateway declined the payment"
+
+
+class KycUnavailable(ServiceUnavailable):
+    code, title = "kyc_unavailable", "Identity checks are unavailable"

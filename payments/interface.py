@@ -12,6 +12,7 @@ import abc
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from core.money import MoneyError, to_minor
@@ -79,6 +80,28 @@ class GatewayEvent:
         return GatewayOutcome.SUCCEEDED if self.type == EventType.PAYMENT_SUCCEEDED else GatewayOutcome.FAILED
 
 
+class ReportsUnsupported(PartnerRejected):
+    """The gateway publishes no settlement report this adapter can read."""
+
+
+@dataclass(frozen=True)
+class GatewaySettlementLine:
+    """One payment or payout the gateway says it completed."""
+
+    payment_id: str  # our reference (the merchant reference)
+    reference: str  # the gateway's
+    kind: str  # deposit or withdrawal (the platform's words)
+    outcome: GatewayOutcome
+    amount: int
+    currency: str
+
+
+@dataclass(frozen=True)
+class GatewaySettlementReport:
+    lines: list[GatewaySettlementLine]
+    next_cursor: str = ""
+
+
 class GatewayAdapter(abc.ABC):
     """Built by payments.registry from a Gateway row."""
 
@@ -106,6 +129,10 @@ class GatewayAdapter(abc.ABC):
         except MoneyError as exc:
             raise PartnerUnavailable(f"gateway {self.gateway.code}: bad amount in answer: {exc}") from None
         return GatewayStatus(reference=reference, outcome=GatewayOutcome(status), amount=minor, currency=currency)
+
+    def settlement_report(self, *, day: date | None, cursor: str = "") -> GatewaySettlementReport:
+        """One page of the gateway's settlement report for a UTC day (every day when None), after `cursor`."""
+        raise ReportsUnsupported(f"gateway {self.gateway.code}: no settlement report in this adapter")
 
     def verify_and_parse_webhook(
         self, headers: Mapping[str, str], raw_body: bytes, *, check_freshness: bool = True

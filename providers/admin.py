@@ -1,7 +1,9 @@
 """Staff admin for providers, the game catalogue, game sessions and rounds.
 
-Provider secrets are write-only: the form shows an empty password box ("leave empty to keep"), never the value.
-Every catalogue change bumps the cached GET /games version through `games_cache_invalidate`.
+Provider secrets are write-only: the form never shows a stored value ("leave empty to keep"); multi-line ones (PEM,
+JSON) are textareas that keep their bytes, and a PEM that does not load is refused on save. Adapter names must be in
+the registry. Every catalogue change bumps the cached GET /games version through `games_cache_invalidate`; every
+change of a provider or a game's limits is audited. Amounts are shown and typed in major units.
 """
 
 from __future__ import annotations
@@ -9,14 +11,34 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.db import transaction
 
+from core.admin_actions import ConfirmForm, confirmed
 from core.admin_mixins import ReadOnlyAdmin
-from core.money import to_major
+from core.audit.services import audit_changes, audit_record, audit_snapshot
+from core.errors import ApplicationError
+from core.money import MoneyError, to_major, to_minor
 from core.outbound import PartnerError
+from core.pem import pem_form_check
 from providers.models import Game, GameSession, Provider, Round, RoundStatus
+from providers.registry import ADAPTERS
 from providers.services import games_cache_invalidate, round_resolve
+from providers.services.staff import (
+    partner_circuit_state,
+    provider_connection_test,
+    round_staff_settle,
+    round_staff_void,
+)
 
 SECRET_FIELDS = ("secret", "previous_secret", "credentials", "tls_client_cert", "tls_client_key")
+MULTILINE_SECRETS = ("credentials", "tls_client_cert", "tls_client_key")  # JSON and PEM keep their newlines
+
+
+class WriteOnlyTextarea(forms.Textarea):
+    """A textarea that never renders the stored value (a password input drops a PEM's newlines)."""
+
+    def format_value(self, value):
+        return ""
 
 
 class ProviderForm(forms.ModelForm):
@@ -28,7 +50,10 @@ class ProviderForm(forms.ModelForm):
             "code", "name", "protocol", "adapter", "base_url", "enabled", "key_id", *SECRET_FIELDS, "tls_ca_cert",
             "connect_timeout", "read_timeout", "currencies",
         ]  # fmt: skip
-        widgets = {name: forms.PasswordInput(render_value=False) for name in SECRET_FIELDS}
+        widgets = {
+            name: WriteOnlyTextarea(attrs={"rows": 4}) if name in MULTILINE_SECRETS else forms.PasswordInput()
+            for name in SECRET_FIELDS
+        }
 
     clear_secrets = forms.MultipleChoiceField(
         choices=[(name, name) for name in SECRET_FIELDS],
@@ -42,6 +67,7 @@ class ProviderForm(forms.ModelForm):
         for name in SECRET_FIELDS:
             field = self.fields[name]
             field.required = False
+            field.strip = name not in MULTILINE_SECRETS  # a PEM's bytes, final newline included, are kept
             stored = bool(self.instance.pk and getattr(self.instance, name))
             field.help_text = ("A value is stored; leave empty to keep it. " if stored else "") + (
                 field.help_text or ""
@@ -62,14 +88,27 @@ class ProviderForm(forms.ModelForm):
                 cleaned[name] = ""
             elif not cleaned.get(name) and self.instance.pk:
                 cleaned[name] = getattr(self.instance, name)
+        pem_form_check(self, cleaned)
         return cleaned
+
+    def clean_adapter(self):
+        adapter = self.cleaned_data["adapter"]
+        if adapter and adapter not in ADAPTERS:
+            raise forms.ValidationError(f"Unknown adapter; one of: {', '.join(sorted(ADAPTERS))} (or empty).")
+        return adapter
 
 
 class LobbyAdmin(admin.ModelAdmin):
-    """Providers and games make up the lobby: every save or delete here bumps the cached GET /games version."""
+    """Providers and games make up the lobby: every save or delete here bumps the cached GET /games version, and is
+    audited (partners and limits are staff changes that matter)."""
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
+        stored = type(obj).objects.filter(pk=obj.pk).first() if change else None
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            before, after = audit_changes(audit_snapshot(stored), audit_snapshot(obj))
+            audit_record(actor=request.user, action=f"{obj._meta.model_name}.{'change' if change else 'add'}",
+                         target=obj, before=before, after=after)  # fmt: skip
         games_cache_invalidate()  # enabling or disabling a provider or a game changes the lobby
 
     def delete_model(self, request, obj):
@@ -84,18 +123,66 @@ class LobbyAdmin(admin.ModelAdmin):
 @admin.register(Provider)
 class ProviderAdmin(LobbyAdmin):
     form = ProviderForm
-    list_display = ("code", "name", "protocol", "adapter", "base_url", "enabled", "has_secret", "updated_at")
+    list_display = ("code", "name", "protocol", "adapter", "base_url", "enabled", "circuit", "has_secret",
+                    "updated_at")  # fmt: skip
     list_filter = ("protocol", "enabled")
     search_fields = ("code", "name", "base_url")
-    readonly_fields = ("created_at", "updated_at")
+    readonly_fields = ("created_at", "updated_at", "circuit")
+    actions = ["test_connection"]
+
+    @admin.display(description="circuit")
+    def circuit(self, provider):
+        # Next to "Enabled": an enabled provider whose circuit is open is not being called right now.
+        return partner_circuit_state(provider.outbound_name)
+
+    @admin.action(description="Test the connection (asks for the game list)")
+    def test_connection(self, request, queryset):
+        for provider in queryset:
+            level, text = provider_connection_test(provider=provider)
+            self.message_user(request, f"{provider.code}: {text}", level)
 
     @admin.display(boolean=True, description="secret set")
     def has_secret(self, provider):
         return bool(provider.secret)
 
 
+class GameForm(forms.ModelForm):
+    """Bet limits are typed in major units of the game's currency (stored in minor units)."""
+
+    min_bet = forms.DecimalField(help_text="Major units of the game's currency, e.g. 0.10.")
+    max_bet = forms.DecimalField(help_text="Major units of the game's currency, e.g. 100.00.")
+
+    class Meta:
+        model = Game
+        fields = ["provider", "code", "name", "category", "currency", "min_bet", "max_bet", "enabled"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            for name in ("min_bet", "max_bet"):
+                self.initial[name] = to_major(getattr(self.instance, name), self.instance.currency)
+
+    def clean(self):
+        cleaned = super().clean()
+        currency = cleaned.get("currency")
+        for name in ("min_bet", "max_bet"):
+            if currency and cleaned.get(name) is not None:
+                try:
+                    cleaned[name] = to_minor(cleaned[name], currency)
+                except MoneyError as exc:
+                    self.add_error(name, str(exc))
+        return cleaned
+
+    def _post_clean(self):
+        for name in ("min_bet", "max_bet"):
+            if isinstance(self.cleaned_data.get(name), int):
+                setattr(self.instance, name, self.cleaned_data[name])
+        super()._post_clean()
+
+
 @admin.register(Game)
 class GameAdmin(LobbyAdmin):
+    form = GameForm
     list_display = ("name", "code", "provider", "category", "currency", "min_bet_display", "max_bet_display", "enabled")
     list_filter = ("enabled", "category", "currency", "provider")
     search_fields = ("name", "code", "provider__code")
@@ -139,6 +226,10 @@ class GameSessionAdmin(ReadOnlyAdmin):
     date_hierarchy = "created_at"
 
 
+class SettleForm(ConfirmForm):
+    payout = forms.DecimalField(min_value=0, help_text="Major units of the round's currency.")
+
+
 @admin.register(Round)
 class RoundAdmin(ReadOnlyAdmin):
     list_display = (
@@ -149,7 +240,7 @@ class RoundAdmin(ReadOnlyAdmin):
     search_fields = ("=id", "player__username", "provider_round_id", "idempotency_key")
     list_select_related = ("player", "game", "provider")
     date_hierarchy = "created_at"
-    actions = ["resolve_pending"]
+    actions = ["resolve_pending", "settle_stuck", "void_stuck"]
 
     @admin.action(description="Ask the provider now how the selected pending rounds ended", permissions=["resolve"])
     def resolve_pending(self, request, queryset):
@@ -167,6 +258,39 @@ class RoundAdmin(ReadOnlyAdmin):
     def has_resolve_permission(self, request):
         # Settling or voiding moves money: only staff trusted with rounds (the model's change permission).
         return request.user.has_perm("providers.change_round")
+
+    def has_settle_permission(self, request):
+        return request.user.has_perm("providers.settle_round")
+
+    @admin.action(description="Stuck rounds: settle at a payout, with evidence", permissions=["settle"])
+    def settle_stuck(self, request, queryset):
+        question = "Capture each bet and credit the payout below; the note is the evidence."
+        answer = confirmed(self, request, queryset, form_class=SettleForm, title="Settle stuck rounds",
+                           question=question)  # fmt: skip
+        if not isinstance(answer, dict):
+            return answer
+        for round_obj in queryset:
+            try:
+                payout = to_minor(answer["payout"], round_obj.currency, allow_zero=True)
+                round_staff_settle(round_id=round_obj.pk, payout=payout, evidence=answer["note"], actor=request.user)
+                self.message_user(request, f"round {round_obj.pk}: settled", messages.SUCCESS)
+            except (ApplicationError, MoneyError) as exc:
+                self.message_user(request, f"round {round_obj.pk}: {exc}", messages.ERROR)
+        return None
+
+    @admin.action(description="Stuck rounds: void (release the bet), with evidence", permissions=["settle"])
+    def void_stuck(self, request, queryset):
+        answer = confirmed(self, request, queryset, title="Void stuck rounds",
+                           question="Release each bet: the provider never played these rounds.")  # fmt: skip
+        if not isinstance(answer, dict):
+            return answer
+        for round_obj in queryset:
+            try:
+                round_staff_void(round_id=round_obj.pk, evidence=answer["note"], actor=request.user)
+                self.message_user(request, f"round {round_obj.pk}: voided", messages.SUCCESS)
+            except ApplicationError as exc:
+                self.message_user(request, f"round {round_obj.pk}: {exc}", messages.ERROR)
+        return None
 
     @admin.display(description="bet", ordering="bet")
     def bet_display(self, round_obj):

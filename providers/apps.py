@@ -8,4 +8,7 @@ class ProvidersConfig(AppConfig):
         from providers import (
             checks,  # noqa: F401  (registers the deploy checks of the configured partners)
             metrics,  # noqa: F401  (registers the pending-rounds figures of /metrics)
+            outbox_handlers,
         )
+
+        outbox_handlers.register()

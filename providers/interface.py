@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from core.outbound import PartnerPayloadInvalid, PartnerRejected
@@ -106,6 +106,30 @@ class RoundState:
     bet: int | None = None  # the stake the provider says was played, when its answer carries one
 
 
+class ReportsUnsupported(PartnerRejected):
+    """The provider publishes no settlement report this adapter can read."""
+
+
+@dataclass(frozen=True)
+class SettlementLine:
+    """One line of a provider's settlement report, translated: a round it played, or a seamless-wallet move."""
+
+    kind: str  # "round" or "wallet"
+    reference: str  # the platform's round id (rounds) or the provider's transaction id (wallet moves)
+    currency: str
+    amount: int  # a round's bet; a wallet move's amount
+    payout: int = 0  # a round's payout
+    action: str = ""  # wallet moves: bet, win, rollback
+    state: str = ""  # rounds: settled; wallet moves: completed or rolled_back
+    round_ref: str = ""
+
+
+@dataclass(frozen=True)
+class SettlementReport:
+    lines: list[SettlementLine]
+    next_cursor: str = ""  # empty: the last page
+
+
 class ProviderAdapter(ABC):
     """Built by `providers.registry.adapter_for(provider)` from the Provider row staff edit."""
 
@@ -131,3 +155,7 @@ class ProviderAdapter(ABC):
 
     @abstractmethod
     def list_games(self) -> list[GameInfo]: ...
+
+    def settlement_report(self, *, day: date | None, cursor: str = "") -> SettlementReport:
+        """One page of the provider's settlement report for a UTC day (every day when None), after `cursor`."""
+        raise ReportsUnsupported(f"provider {self.provider.code}: no settlement report in this adapter")

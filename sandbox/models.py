@@ -38,3 +38,29 @@ class SandboxGatewayPayment(models.Model):
 
     def __str__(self):
         return f"{self.channel} {self.kind} {self.reference} ({self.status})"
+
+
+class SandboxProviderEntry(models.Model):
+    """What the sandbox game provider settled: rounds played through its API and seamless-wallet moves its driver
+    made at a platform. Its settlement report lists these (the vendor's books, for the platform's reconciliation)."""
+
+    class Kind(models.TextChoices):
+        ROUND = "round"
+        WALLET = "wallet"
+
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    ref = models.CharField(max_length=150, help_text="The round reference, or the wallet transaction id.")
+    action = models.CharField(max_length=16, blank=True, help_text="Wallet moves: bet, win or rollback.")
+    round_ref = models.CharField(max_length=150, blank=True)
+    vendor_round_id = models.CharField(max_length=64, blank=True)
+    amount = models.BigIntegerField(help_text="Minor units: a round's stake, a wallet move's amount.")
+    win = models.BigIntegerField(default=0, help_text="Minor units: a round's win.")
+    currency = models.CharField(max_length=3)
+    state = models.CharField(max_length=16, default="completed", help_text="completed or rolled_back")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "ref"], name="sandbox_provider_entry_unique")]
+
+    def __str__(self):
+        return f"{self.kind} {self.ref}"

@@ -5,4 +5,5 @@ from .celery import *  # noqa: F403
 from .frontend import *  # noqa: F403
 from .integrations import *  # noqa: F403
 from .observability import *  # noqa: F403
+from .operations import *  # noqa: F403
 from .security import *  # noqa: F403

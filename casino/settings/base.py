@@ -11,8 +11,9 @@ SANDBOX_PARTNERS_URL = env.str("SANDBOX_PARTNERS_URL", default="")
 
 INSTALLED_APPS = [
     "daphne",
-    # The admin with a second factor for staff (core.admin_site.StaffAdminSite) and a lockout (django-axes).
-    "core.admin_config.StaffAdminConfig",
+    # The admin with the backoffice's site (backoffice.site.BackofficeSite, built on core.admin_site.StaffAdminSite):
+    # a second factor for staff and a lockout (django-axes), sections for the work, the dashboard home, the player page.
+    "backoffice.admin_config.BackofficeAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -30,10 +31,13 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "core",
+    "core.audit",
+    "core.outbox",
     "ledger",
     "providers",
     "payments",
     "casino",
+    "backoffice",
 ]
 if SANDBOX_MODE:
     # The fake partners exist only in sandbox mode: their models, tasks, commands and URLs.

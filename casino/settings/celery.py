@@ -16,16 +16,9 @@ CELERY_TIMEZONE = "UTC"
 # core.celery_hooks connects the setup_logging signal to that end.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
-# Periodic jobs; django-celery-beat copies these into the admin, where staff can change or pause them.
-# Apps add their own entries here (reconciliation, polling), all in one place.
-CELERY_BEAT_SCHEDULE = {
-    "ledger-expire-holds": {"task": "ledger.expire_holds", "schedule": 60.0},
-    "core-purge-idempotency-records": {"task": "core.purge_idempotency_records", "schedule": 3600.0},
-    "providers-sync-catalogues": {"task": "providers.sync_catalogues", "schedule": 3600.0},
-    "providers-resolve-pending-rounds": {"task": "providers.resolve_pending_rounds", "schedule": 300.0},
-    "payments-poll-pending": {"task": "payments.poll_pending", "schedule": 60.0},
-    "payments-purge-webhook-rejections": {"task": "payments.purge_webhook_rejections", "schedule": 86400.0},
-}
+# Periodic jobs live in django-celery-beat's tables, seeded once (backoffice.services.schedules, after each migrate
+# and `manage.py schedules_ensure`) and edited by staff in the admin. No CELERY_BEAT_SCHEDULE here: beat would copy it
+# over the staff's edits each time it starts.
 
 if REDIS_URL:
     CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)

@@ -2,8 +2,8 @@
 
 A deposit row is committed before the gateway is called (so a fast webhook finds it), and the wallet is credited
 only when the gateway confirms. A withdrawal holds the amount at once, in the same transaction as the payment row,
-and is handed to the gateway by a Celery task sent on commit (the outbox): that task retries with backoff while the
-gateway is unavailable and never retries a refusal. One submission runs at a time per payment (a lease claimed under
+and is handed to the gateway by an outbox intent written in that transaction: its delivery retries with backoff while
+the gateway is unavailable and never retries a refusal. One submission runs at a time per payment (a lease claimed under
 the row lock), and a refusal fails the payment (releasing the hold) only when the gateway cannot have taken the
 payout: otherwise the gateway is asked for the payout by our reference and its answer is applied.
 """
@@ -21,9 +21,10 @@ from django.utils import timezone
 
 from core.money import MoneyError, currency_exponent, to_major, to_minor
 from core.outbound import PartnerRejected, PartnerUnavailable
+from core.outbox.services import outbox_enqueue
 from core.partners import partner_cached
 from ledger.services import hold_reserve, wallet_get_or_create
-from payments.errors import GatewayUnavailable, KycRequired, PaymentDeclined, ValidationFailed
+from payments.errors import GatewayUnavailable, KycRequired, KycUnavailable, PaymentDeclined, ValidationFailed
 from payments.interface import (
     GatewayAcceptance,
     GatewayAdapter,
@@ -125,7 +126,13 @@ def withdrawal_create(*, user, gateway_code: str, amount: str, currency: str) ->
     gateway, minor, currency = payment_order_validate(
         user=user, gateway_code=gateway_code, amount=amount, currency=currency
     )
-    decision = kyc_adapter().check(user=user)
+    try:
+        decision = kyc_adapter().check(user=user)
+    except Exception as exc:  # the identity vendor failed: the player can retry later, it is not their error (no 500)
+        logger.warning("KYC check of %s failed: %s", user.pk, exc)
+        raise KycUnavailable(
+            "Identity checks are unavailable; try again later.", headers={"Retry-After": "60"}
+        ) from None
     if not decision.verified:
         raise KycRequired(f"Withdrawals need a verified identity (KYC status: {decision.status}).")
     with transaction.atomic():
@@ -142,15 +149,24 @@ def withdrawal_create(*, user, gateway_code: str, amount: str, currency: str) ->
         )
         payment.save(update_fields=["hold", "updated_at"])
         payment_balance_push(payment)
-        payment_id = str(payment.pk)
-        transaction.on_commit(lambda: _payout_submit_send(payment_id), robust=True)
+        payout_intent(payment)
     return payment
 
 
-def _payout_submit_send(payment_id: str) -> None:
-    from payments.tasks import payout_submit
+# Outbox kinds of payments (handlers in payments.outbox_handlers).
+PAYOUT_SUBMIT, STATUS_POLL = "payments.payout_submit", "payments.status_poll"
 
-    payout_submit.delay(payment_id)
+
+def payout_intent(payment: Payment):
+    """In the caller's transaction: the intent to hand a created withdrawal to its gateway (one open per payment)."""
+    return outbox_enqueue(
+        kind=PAYOUT_SUBMIT,
+        key=f"payout-submit:{payment.pk}",
+        payload={"payment_id": str(payment.pk)},
+        partner=payment.gateway.outbound_name,
+        subject=f"payment:{payment.pk}",
+        max_attempts=settings.PAYMENTS_SUBMIT_MAX_RETRIES + 1,
+    )
 
 
 # Refusals that do not prove the gateway left the payout alone: timed out at its end, a duplicate of an order it has,

@@ -1,4 +1,5 @@
-"""Asking gateways about payments left pending too long, and re-sending withdrawals the outbox never delivered."""
+"""Asking gateways about payments left pending too long, and handing again to the gateway withdrawals stuck before
+it; both through the outbox."""
 
 from __future__ import annotations
 
@@ -6,10 +7,11 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from core.outbound import PartnerError
+from core.outbox.services import outbox_enqueue, outbox_hasten
 from payments.interface import GatewayOutcome
 from payments.models import Payment, PaymentKind, PaymentStatus
 from payments.registry import adapter_for
@@ -19,17 +21,14 @@ logger = logging.getLogger(__name__)
 
 
 def payment_status_refresh(*, payment_id) -> str:
-    """Ask the gateway about one pending payment and apply the answer; returns what happened, in a word."""
+    """Ask the gateway about one pending payment and apply the answer; returns what happened, in a word.
+    PartnerError propagates (the outbox retries the poll, or records the gateway's refusal)."""
     payment = Payment.objects.select_related("gateway").get(pk=payment_id)
     if payment.status != PaymentStatus.PENDING or not payment.gateway_reference:
         return "skipped"
-    try:
-        status = adapter_for(payment.gateway).fetch_status(
-            reference=payment.gateway_reference, payment_id=str(payment.pk), kind=payment.kind
-        )
-    except PartnerError as exc:
-        logger.warning("status poll of payment %s failed: %s", payment.pk, exc)
-        return "unreachable"
+    status = adapter_for(payment.gateway).fetch_status(
+        reference=payment.gateway_reference, payment_id=str(payment.pk), kind=payment.kind
+    )
     if status.outcome == GatewayOutcome.PENDING:
         # Touch it so the next poll waits its turn again instead of asking every minute.
         Payment.objects.filter(pk=payment.pk, status=PaymentStatus.PENDING).update(updated_at=timezone.now())
@@ -43,26 +42,44 @@ def payment_status_refresh(*, payment_id) -> str:
     )
 
 
+def status_poll_intent(payment: Payment):
+    """The intent to ask the gateway about one pending payment (one open per payment)."""
+    from payments.services.orders import STATUS_POLL
+
+    return outbox_enqueue(
+        kind=STATUS_POLL,
+        key=f"status-poll:{payment.pk}",
+        payload={"payment_id": str(payment.pk)},
+        partner=payment.gateway.outbound_name,
+        subject=f"payment:{payment.pk}",
+        max_attempts=3,  # the next poll comes from beat anyway
+    )
+
+
 def payments_poll_pending(*, older_than: timedelta | None = None, limit: int = 200) -> dict[str, int]:
-    """Poll pending payments untouched for `older_than`, and resubmit withdrawals stuck before the gateway."""
-    from payments.tasks import payout_submit
+    """Write a status-poll intent for each payment pending and untouched for `older_than`, and hand again to the
+    gateway each withdrawal stuck before it (its payout intent, made due now). The calls are outbox deliveries."""
+    from payments.services.orders import payout_intent
 
     if older_than is None:
         older_than = timedelta(seconds=settings.PAYMENTS_POLL_AFTER_SECONDS)
     cutoff = timezone.now() - older_than
     counts: dict[str, int] = {}
-    stale = Payment.objects.filter(status=PaymentStatus.PENDING, updated_at__lt=cutoff).order_by("updated_at")
-    for payment_id in stale.values_list("pk", flat=True)[:limit]:
-        verdict = payment_status_refresh(payment_id=payment_id)
-        counts[verdict] = counts.get(verdict, 0) + 1
+    stale = Payment.objects.filter(status=PaymentStatus.PENDING, updated_at__lt=cutoff).select_related("gateway")
+    for payment in stale.order_by("updated_at")[:limit]:
+        with transaction.atomic():
+            status_poll_intent(payment)
+        counts["polled"] = counts.get("polled", 0) + 1
     # Each submission attempt moves updated_at, and one in progress holds a lease: neither is resubmitted.
     stuck = Payment.objects.filter(
         Q(submitting_until__isnull=True) | Q(submitting_until__lte=timezone.now()),
         status=PaymentStatus.CREATED,
         kind=PaymentKind.WITHDRAWAL,
         updated_at__lt=cutoff,
-    ).order_by("updated_at")
-    for payment_id in stuck.values_list("pk", flat=True)[:limit]:
-        payout_submit.delay(str(payment_id))
+    ).select_related("gateway")
+    for payment in stuck.order_by("updated_at")[:limit]:
+        with transaction.atomic():
+            message = payout_intent(payment)
+            outbox_hasten(key=message.key)
         counts["resubmitted"] = counts.get("resubmitted", 0) + 1
     return counts

@@ -11,9 +11,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
+from core.audit.services import audit_record
+from core.errors import ValidationFailed
 from core.money import to_major
 from core.realtime import payment_updated
 from ledger.models import Account, AccountKind
@@ -58,6 +61,7 @@ def payment_transition(
     payment_id,
     to: str,
     reason: str = "",
+    settled_amount: int | None = None,
     gateway_reference: str | None = None,
     redirect_url: str | None = None,
 ) -> TransitionResult:
@@ -78,7 +82,7 @@ def payment_transition(
         if redirect_url is not None:
             payment.redirect_url = redirect_url
         if to == PaymentStatus.SUCCEEDED:
-            _money_on_success(payment)
+            _money_on_success(payment, amount=payment.amount if settled_amount is None else settled_amount)
         elif to == PaymentStatus.FAILED:
             _money_on_failure(payment)
             payment.failure_reason = reason[:500]
@@ -103,20 +107,24 @@ def _clearing_account(payment: Payment) -> Account:
     )
 
 
-def _money_on_success(payment: Payment) -> None:
+def _money_on_success(payment: Payment, *, amount: int) -> None:
+    """Credit a deposit, or capture a withdrawal's hold, for `amount` (the payment's, or what the gateway reported)."""
     wallet = wallet_get_or_create(user=payment.player, currency=payment.currency)
     if payment.kind == PaymentKind.DEPOSIT:
         payment.credit_transaction = transfer(
             source=_clearing_account(payment),
             destination=wallet,
-            amount=payment.amount,
+            amount=amount,
             kind="deposit",
             idempotency_key=f"payment:{payment.pk}:credit",
             reference=f"payment:{payment.pk}",
         )
     else:
+        if amount > payment.hold.amount:
+            raise ValidationFailed("The gateway paid out more than was held: settle the rest with an adjustment.")
         payment.capture_transaction = hold_capture(
             hold=payment.hold,
+            amount=amount,
             destination=_clearing_account(payment),
             idempotency_key=f"payment:{payment.pk}:capture",
             kind="withdrawal",
@@ -209,12 +217,39 @@ def payment_outcome_apply(*, payment_id, outcome: str, amount: int, currency: st
         return WebhookDelivery.Outcome.OUT_OF_ORDER
 
 
-def payment_review_resolve(*, payment_id, to: str, reason: str = "") -> TransitionResult:
-    """Staff settle a payment held for review (admin action)."""
+def payment_review_resolve(*, payment_id, to: str, note: str, actor) -> TransitionResult:
+    """Staff settle a payment held for review (admin action; needs payments.review_payment). Success moves the amount
+    the gateway reported (its word is what money actually moved), failure releases a withdrawal's hold; either way
+    the payment's open anomalies are closed with the note, and the decision is audited."""
     if to not in (PaymentStatus.SUCCEEDED, PaymentStatus.FAILED):
         raise ValueError("a review ends in succeeded or failed")
+    if actor is None or not actor.has_perm("payments.review_payment"):
+        raise PermissionDenied("reviewing payments needs payments.review_payment")
+    if not note.strip():
+        raise ValidationFailed(errors={"note": ["Say why."]})
     with transaction.atomic():
         payment = payment_lock(payment_id=payment_id)
         if payment.status != PaymentStatus.REVIEW:
             return TransitionResult(payment, changed=False, allowed=False)
-        return payment_transition(payment_id=payment.pk, to=to, reason=reason or "resolved by staff")
+        anomalies = PaymentAnomaly.objects.filter(payment=payment, resolved=False)
+        reported = _reported_amount(payment, anomalies)
+        reason = f"resolved by {actor.get_username()}: {note}"
+        result = payment_transition(payment_id=payment.pk, to=to, reason=reason, settled_amount=reported)
+        anomalies.update(resolved=True)
+        audit_record(actor=actor, action=f"payment.review.{to}", target=payment, before={"status": "review"},
+                     after={"status": to, "amount_moved": reported if to == PaymentStatus.SUCCEEDED else 0},
+                     reason=note)  # fmt: skip
+        return result
+
+
+def _reported_amount(payment: Payment, anomalies) -> int:
+    """The amount the gateway last reported for this payment, in its currency (else the payment's own amount)."""
+    latest = anomalies.filter(kind=PaymentAnomaly.Kind.AMOUNT_MISMATCH).order_by("-id").first()
+    if latest is None or "amount" not in latest.received:
+        return payment.amount
+    if latest.received.get("currency") != payment.currency:
+        raise ValidationFailed(
+            "The gateway reported another currency: settle it with an adjustment in the player's currency.",
+            errors={"currency": [f"reported {latest.received.get('currency')}, the wallet is {payment.currency}"]},
+        )
+    return int(latest.received["amount"])

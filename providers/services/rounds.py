@@ -1,5 +1,7 @@
 """Rounds (spins): reserve the bet, ask the provider, then settle (capture the bet and credit the payout in one
-ledger transaction), fail (release) or, when the outcome is unknown, leave pending for the resolver task.
+ledger transaction), fail (release) or, when the outcome is unknown, leave pending for the resolver. The intent to
+resolve is an outbox row written with the hold (closed when the round settles or fails), and the provider ACK an
+outbox row written with the acknowledgement: neither is lost to a crash or a broker outage.
 
 Exactly-once money: a round is unique per (player, Idempotency-Key); its ledger keys derive from its id
 (`spin:<round>:hold:<attempt>`, `spin:<round>:settle`); every path that settles, fails or voids a round first locks
@@ -23,6 +25,8 @@ from core.idempotency import WAIT_FOR_FIRST_SECONDS
 from core.logcontext import log_context_bind
 from core.money import to_major
 from core.outbound import PartnerError, PartnerTimeout
+from core.outbox.selectors import outbox_keys_known
+from core.outbox.services import outbox_close, outbox_enqueue, outbox_hasten
 from core.partners import partner_cached
 from ledger.models import Account, AccountKind, HoldStatus
 from ledger.services import (
@@ -44,14 +48,44 @@ from providers.services.sessions import retry_after_for, session_playable_check
 logger = logging.getLogger(__name__)
 
 
-def _on_commit_task(task_name: str, round_id) -> None:
-    """Send a task once the round's state is committed (a worker must see what this transaction wrote). Robust: a
-    broker hiccup is logged, never turned into an error after the money moved. A lost resolve task is caught up by
-    the pending-rounds sweep; a lost provider ACK is not re-sent today (no sweep covers acknowledgements yet)."""
-    from providers import tasks
+# Outbox kinds of the rounds (handlers in providers.outbox_handlers) and their keys: one open intent per round.
+ROUND_RESOLVE, ROUND_ACK = "providers.round_resolve", "providers.round_ack"
 
-    task = getattr(tasks, task_name)
-    transaction.on_commit(lambda: task.delay(str(round_id)), robust=True)
+
+def _resolve_key(round_id) -> str:
+    return f"round-resolve:{round_id}"
+
+
+def _resolve_intent(round_obj: Round, *, new_round: bool = False):
+    """In the transaction that holds the bet: the intent to find out how the round ended, due once the play call
+    must be over. A settle or a failure closes it; if the process dies mid-play, the sweep delivers it."""
+    provider = round_obj.provider
+    return outbox_enqueue(
+        kind=ROUND_RESOLVE,
+        key=_resolve_key(round_obj.id),
+        payload={"round_id": str(round_obj.id)},
+        partner=provider.outbound_name,
+        subject=f"round:{round_obj.id}",
+        delay_seconds=provider.connect_timeout + provider.read_timeout + RESOLVE_GRACE_SECONDS,
+        dispatch=False,
+        new_key=new_round,
+    )
+
+
+def _ack_intent(round_obj: Round, *, provider: Provider | None = None) -> None:
+    """In the transaction that makes the round settled and acknowledged: the intent to tell the provider (`provider`:
+    the row already at hand, e.g. core.partners' cached one, so the hot path reads no relation)."""
+    outbox_enqueue(
+        kind=ROUND_ACK,
+        key=f"round-ack:{round_obj.id}",
+        payload={"round_id": str(round_obj.id)},
+        partner=(provider or round_obj.provider).outbound_name,
+        subject=f"round:{round_obj.id}",
+    )
+
+
+# How long after a play call's own timeouts the insurance intent falls due.
+RESOLVE_GRACE_SECONDS = 30
 
 
 def _provider_error(round_obj: Round, exc: PartnerError, detail: str) -> ProviderUnavailable:
@@ -108,6 +142,7 @@ def round_play(*, player, session_id, game_id, bet: int, idempotency_key: str) -
                 bet=bet,
                 hold=hold,
             )
+            _resolve_intent(round_obj, new_round=True)
     except IntegrityError:
         # The same key raced in from another request: that request owns the round, answer with its state.
         existing = Round.objects.filter(player=player, idempotency_key=idempotency_key).first()
@@ -134,7 +169,7 @@ def _round_call_provider(round_obj: Round) -> tuple[Round, Account]:
         # No answer, or one that cannot be believed: the provider may have played the round, so the bet stays held
         # until the provider's round status says how it ended (releasing it now could pay a round that was lost).
         logger.warning("round %s: outcome unknown (%s); left pending for the resolver", round_obj.id, exc)
-        _on_commit_task("round_resolve_task", round_obj.id)
+        outbox_hasten(key=_resolve_key(round_obj.id))
         raise _provider_error(round_obj, exc, "The provider did not answer in time; the round is pending.") from exc
     except ProviderSessionInvalid as exc:
         round_fail(round_id=round_obj.id, reason="the provider no longer knows the game session")
@@ -219,6 +254,7 @@ def _round_retry_failed(round_obj: Round) -> Round:
         )
         locked.status, locked.failure_reason = RoundStatus.PENDING, ""
         locked.save(update_fields=["attempt", "hold", "status", "failure_reason", "updated_at"])
+        _resolve_intent(locked)
     return _round_call_provider(locked)[0]
 
 
@@ -260,6 +296,7 @@ def round_settle(*, round_id, payout: int, result_data: dict, provider_round_id:
         round_obj.provider_round_id = provider_round_id
         round_obj.settle_transaction = txn
         round_obj.settled_at = timezone.now()
+        outbox_close(key=_resolve_key(round_obj.id), reason="not needed: the round settled")
         round_obj.save(
             update_fields=[
                 "status", "payout", "result_data", "provider_round_id", "settle_transaction", "settled_at",
@@ -276,7 +313,7 @@ def round_settle(*, round_id, payout: int, result_data: dict, provider_round_id:
             result_data=result_data,
         )
         if round_obj.acknowledged and round_obj.provider_acknowledged_at is None:
-            _on_commit_task("round_acknowledge_task", round_obj.id)
+            _ack_intent(round_obj, provider=provider)
     return round_obj, wallet
 
 
@@ -289,6 +326,7 @@ def _round_close(*, round_id, status: str, reason: str) -> Round:
             hold_release(hold=round_obj.hold)
         round_obj.status, round_obj.failure_reason = status, reason[:255]
         round_obj.save(update_fields=["status", "failure_reason", "updated_at"])
+        outbox_close(key=_resolve_key(round_obj.id), reason=f"not needed: the round is {status}")
         wallet_balance_push(wallet=Account.objects.get(pk=round_obj.hold.account_id))
     return round_obj
 
@@ -337,20 +375,49 @@ def round_resolve(*, round_id, swallow_errors: bool = False) -> Round:
     return round_obj
 
 
+def rounds_outbox_catch_up(*, older_than: timedelta, limit: int = 200) -> int:
+    """Beat's backstop for rounds whose outbox intents ran out: a round still pending gets a new resolve intent
+    (its last one died), and a settled, acknowledged round never told to its provider gets its ACK intent if it
+    never had one (rounds from before the outbox). Returns how many intents were written or found open."""
+    cutoff = timezone.now() - older_than
+    pending = Round.objects.filter(status=RoundStatus.PENDING, created_at__lt=cutoff).select_related("provider")
+    unacked = Round.objects.filter(
+        status=RoundStatus.SETTLED, acknowledged=True, provider_acknowledged_at__isnull=True, created_at__lt=cutoff
+    ).select_related("provider")
+    handed = 0
+    for round_obj in pending.order_by("created_at")[:limit]:
+        with transaction.atomic():
+            message = _resolve_intent(round_obj)
+            if message.status == "pending" and message.next_attempt_at > timezone.now():
+                outbox_hasten(key=message.key)
+        handed += 1
+    unacked = list(unacked.order_by("created_at")[:limit])
+    known = outbox_keys_known(f"round-ack:{r.id}" for r in unacked)
+    for round_obj in unacked:
+        if f"round-ack:{round_obj.id}" not in known:
+            with transaction.atomic():
+                _ack_intent(round_obj)
+            handed += 1
+    return handed
+
+
 # ------------------------------------------------------------------------------------------------- acknowledgement
 
 
 def round_acknowledge(*, player, round_id) -> Round:
     """The player's client confirms it showed the result. Idempotent; the provider is told by a task."""
     with transaction.atomic():
-        round_obj = Round.objects.select_for_update().filter(pk=round_id, player=player).first()
+        round_obj = (
+            Round.objects.select_for_update(of=("self",)).select_related("provider").filter(pk=round_id, player=player)
+        )
+        round_obj = round_obj.first()
         if round_obj is None:
             raise NotFound("No such round.")
         if not round_obj.acknowledged:
             round_obj.acknowledged, round_obj.acknowledged_at = True, timezone.now()
             round_obj.save(update_fields=["acknowledged", "acknowledged_at", "updated_at"])
         if round_obj.status == RoundStatus.SETTLED and round_obj.provider_acknowledged_at is None:
-            _on_commit_task("round_acknowledge_task", round_obj.id)
+            _ack_intent(round_obj)
     return round_obj
 
 

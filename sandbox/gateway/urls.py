@@ -20,6 +20,7 @@ urlpatterns = [
         {"kind": "payout"},
         name="sandbox-gateway-payout-lookup",
     ),
+    path("api/reports/settlements", views.settlement_report, name="sandbox-gateway-settlement-report"),
     path("checkout/<str:reference>", views.checkout, name="sandbox-gateway-checkout"),
     path("control/payments/<str:reference>/complete", views.control_complete, name="sandbox-gateway-complete"),
 ]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from sandbox.faults import FaultSwitchboard
 
-OPERATIONS = ("session", "play", "status", "ack", "games")
+OPERATIONS = ("session", "play", "status", "ack", "games", "report")
 MODES = ("latency", "error", "timeout", "drop", "win", "garbage", "restake")
 
 

@@ -23,6 +23,7 @@ from core.outbound import OutboundClient, PartnerError, PartnerRejected, Partner
 from providers.errors import GameNotFound
 from providers.models import Game, GameSession
 from providers.services import session_open
+from sandbox.provider.books import books_wallet_move
 
 SANDBOX_PROVIDER_CODE = "sandbox"
 SEND_ATTEMPTS = 3
@@ -145,6 +146,15 @@ def sandbox_seamless_round(
                 if attempt == SEND_ATTEMPTS:
                     raise SeamlessRoundFailed(action, exc) from exc
         game_round.steps.append({"action": action, "request": body, "answer": answer})
+        if action != "balance" and answer.get("status") != "not_found":
+            books_wallet_move(
+                action=action,
+                transaction_id=body["transaction_id"],
+                round_ref=body["round_id"],
+                amount=to_minor(body["amount"], currency, allow_zero=True) if "amount" in body else 0,
+                currency=currency,
+                reference_transaction_id=body.get("reference_transaction_id", ""),
+            )
         return answer
 
     send("balance", base)

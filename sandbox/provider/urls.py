@@ -12,6 +12,7 @@ urlpatterns = [
     path("v2/rounds/<str:ref>", views.round_status, name="round-status"),
     path("v2/rounds/<str:ref>/ack", views.round_ack, name="round-ack"),
     path("v2/games", views.games, name="games"),
+    path("v2/reports/settlements", views.settlement_report_view, name="settlement-report"),
     path("_control/faults", views.control_faults, name="control-faults"),
     # The game client a launch URL opens, and the studio's endpoints behind it (authenticated by the launch token).
     path("v2/launch", client.launch_page, {"studio": client.REST_STUDIO}, name="game"),

@@ -12,6 +12,7 @@ import logging
 import secrets
 import socket
 import time
+from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -22,6 +23,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from core.signing import SignatureError
+from sandbox.provider.books import books_round_played, settlement_report
 from sandbox.provider.catalogue import GAMES_BY_CODE, SANDBOX_GAMES
 from sandbox.provider.engine import spin
 from sandbox.provider.faults import MODES, OPERATIONS, Fault, fault_set, fault_take, faults_active, faults_clear
@@ -184,7 +186,27 @@ def round_play(request, payload, *, fault):
         if first["stake"] != stored["stake"] or first["ccy"] != stored["ccy"]:
             return _error(409, "ROUND_CONFLICT", "This round reference was played with another stake.")
         stored = first
+    books_round_played(ref=ref, vendor_round_id=stored["vendorRoundId"], stake=stake, win=_minor_or_zero(stored["win"]),
+                       currency=stored["ccy"])  # fmt: skip
     return JsonResponse(_round_answer(stored))
+
+
+def _minor_or_zero(text: str) -> int:
+    return int(Decimal(text) * 100)
+
+
+@require_http_methods(["GET"])
+@signed("report")
+def settlement_report_view(request, payload, *, fault):
+    """The vendor's settlement report: ?date=YYYY-MM-DD (UTC day; all days without it), ?cursor= for the next page."""
+    try:
+        day = date.fromisoformat(request.GET["date"]) if request.GET.get("date") else None
+        cursor = request.GET.get("cursor", "")
+        if cursor and not cursor.isdigit():
+            raise ValueError("bad cursor")
+    except ValueError as exc:
+        return _error(400, "BAD_REQUEST", str(exc))
+    return JsonResponse(settlement_report(day=day, cursor=cursor))
 
 
 @require_http_methods(["GET"])

@@ -1,5 +1,5 @@
 """Real time from every process: a real WebSocket client on a running site sees the pushes a real Celery worker
-process sends (a round resolved late by the resolver task), in the embedded default (SQLite, no Redis: the SQLite
+process sends (a round resolved late by its outbox intent), in the embedded default (SQLite, no Redis: the SQLite
 channel layer) and on PostgreSQL and Redis (channels_redis)."""
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ def _round_settled_by_the_worker(stack) -> None:
     player = HttpPlayer(stack.url)
     player.deposit("50.00")
     # The provider answers the platform's play only after its read timeout: the spin's outcome is unknown, the
-    # round stays pending and the resolver task (in the worker process) settles it from the provider's status.
+    # round stays pending and its resolve intent (delivered in the worker process) settles it from the status.
     stack.shell("from providers.models import Provider; Provider.objects.filter(code='sandbox').update(read_timeout=1)")
     game_id = next(g["id"] for g in player.get("games").json()["results"] if g["name"] == "Fruit Fiesta")
     session = player.post("sessions", {"game_id": game_id}).json()
@@ -51,8 +51,8 @@ def _round_settled_by_the_worker(stack) -> None:
     assert settled["round_id"] == round_id and settled["bet"] == "1.00"
     assert any(p["type"] == "balance.updated" for p in pushes)
     # The round was settled in the worker process, never in the web process that holds the socket.
-    resolved = re.compile(r"Task providers\.round_resolve\[[-0-9a-f]+\] succeeded in [0-9.]+s: 'settled'")
-    stack.wait_until(lambda: resolved.search(stack.log("worker")), what="the worker's log of the resolver task")
+    resolved = re.compile(r"Task outbox\.deliver\[[-0-9a-f]+\] succeeded in [0-9.]+s: 'delivered'")
+    stack.wait_until(lambda: resolved.search(stack.log("worker")), what="the worker's log of the resolve delivery")
     assert player.get(f"rounds/{round_id}").json()["status"] == "settled"
 
 

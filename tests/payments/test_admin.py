@@ -109,17 +109,49 @@ def test_reprocess_action_is_idempotent_and_forgives_only_age(seeded, admin_clie
     audit()
 
 
-def test_review_resolution_by_staff_moves_the_money(seeded, admin_client, make_player, audit):
+def test_review_resolution_asks_then_credits_what_the_gateway_reported(seeded, admin_client, make_player, audit):
+    from core.audit.models import StaffAction
+    from payments.models import PaymentAnomaly
+    from payments.services.transitions import payment_outcome_apply
+
     player = make_player()
     payment = Payment.objects.create(player=player, gateway=seeded, kind="deposit", amount=700, currency="EUR")
-    payment_transition(payment_id=payment.pk, to=PaymentStatus.REVIEW, reason="amount disagreed")
+    payment_transition(payment_id=payment.pk, to=PaymentStatus.PENDING, reason="taken")
+    payment_outcome_apply(payment_id=payment.pk, outcome="succeeded", amount=650, currency="EUR", source="webhook")
+    assert Payment.objects.get(pk=payment.pk).status == PaymentStatus.REVIEW
+    action = {"action": "resolve_review_succeeded", "_selected_action": [payment.pk]}
+
+    asked = admin_client.post("/admin/payments/payment/", action)
+    assert asked.status_code == 200 and "I have checked this and confirm it" in asked.content.decode()
+    assert wallet_of(player).balance == 0  # nothing moves before the confirmation
+    unconfirmed = admin_client.post("/admin/payments/payment/", {**action, "confirmation": "yes", "note": "ok"})
+    assert unconfirmed.status_code == 200 and wallet_of(player).balance == 0
+
     response = admin_client.post(
-        "/admin/payments/payment/", {"action": "resolve_review_succeeded", "_selected_action": [payment.pk]}
+        "/admin/payments/payment/", {**action, "confirmation": "yes", "confirm": "on", "note": "bank shows 6.50"}
     )
     assert response.status_code == 302
     assert Payment.objects.get(pk=payment.pk).status == PaymentStatus.SUCCEEDED
-    assert wallet_of(player).balance == 700
+    assert wallet_of(player).balance == 650  # what the gateway reported, not what the player asked for
+    assert not PaymentAnomaly.objects.filter(payment=payment, resolved=False).exists()
+    assert StaffAction.objects.get(action="payment.review.succeeded").reason == "bank shows 6.50"
     audit()
+
+
+def test_review_needs_its_own_permission(seeded, client, make_player, django_user_model):
+    from django.contrib.auth.models import Group
+
+    player = make_player()
+    payment = Payment.objects.create(player=player, gateway=seeded, kind="deposit", amount=700, currency="EUR")
+    payment_transition(payment_id=payment.pk, to=PaymentStatus.REVIEW, reason="amount disagreed")
+    support = django_user_model.objects.create_user(username="sup", password="x", is_staff=True)
+    support.groups.add(Group.objects.get(name="support"))
+    client.force_login(support)  # (the groups come from the migration, as in production)
+    page = client.get("/admin/payments/payment/").content.decode()
+    assert "resolve_review_succeeded" not in page
+    client.post("/admin/payments/payment/", {"action": "resolve_review_succeeded", "_selected_action": [payment.pk],
+                                             "confirmation": "yes", "confirm": "on", "note": "x"})  # fmt: skip
+    assert Payment.objects.get(pk=payment.pk).status == PaymentStatus.REVIEW
 
 
 def test_withdrawal_hold_is_visible_to_staff(seeded, make_player, fund, api):
@@ -131,9 +163,11 @@ def test_withdrawal_hold_is_visible_to_staff(seeded, make_player, fund, api):
     assert wallet_of(player).held == 500
 
 
-def test_gateway_added_in_the_admin_keeps_pem_newlines(
-    db, admin_client, PEM="-----BEGIN X-----\nabc\n-----END X-----\n"
-):
+def test_gateway_added_in_the_admin_keeps_pem_newlines(db, admin_client, tmp_path):
+    from tests.support.tls import make_pki
+
+    pki = make_pki(tmp_path)
+    PEM = pki.client_key_pem
     page = admin_client.get("/admin/payments/gateway/add/").content.decode()
     assert '<textarea name="tls_client_key"' in page and 'type="password" name="webhook_secret"' in page
     response = admin_client.post(
@@ -146,7 +180,8 @@ def test_gateway_added_in_the_admin_keeps_pem_newlines(
             "base_url": "https://acme.invalid/",
             "enabled": "on",
             "webhook_secret": "acme-secret",
-            "tls_client_key": PEM,
+            "tls_client_key": PEM.replace("\n", "\r\n"),  # as a browser sends a textarea
+            "tls_client_cert": pki.client_cert_pem,
             "currencies": '["EUR"]',
             "min_amount": "1",
             "connect_timeout": "3",
@@ -155,7 +190,7 @@ def test_gateway_added_in_the_admin_keeps_pem_newlines(
     )
     assert response.status_code == 302, response.context["adminform"].form.errors
     gateway = Gateway.objects.get(code="acme")
-    assert gateway.tls_client_key.replace("\r\n", "\n") == PEM and gateway.webhook_secret == "acme-secret"
+    assert gateway.tls_client_key == PEM and gateway.webhook_secret == "acme-secret"
     assert "acme-secret" not in admin_client.get(f"/admin/payments/gateway/{gateway.pk}/change/").content.decode()
 
 
@@ -200,7 +235,9 @@ def test_staff_with_the_review_permission_resolve_payments(seeded, client, djang
     payment_transition(payment_id=payment.pk, to=PaymentStatus.REVIEW, reason="amount disagreed")
     client.force_login(_staff(django_user_model, "view_payment", "review_payment"))
 
-    client.post("/admin/payments/payment/", {"action": "resolve_review_failed", "_selected_action": [payment.pk]})
+    action = {"action": "resolve_review_failed", "_selected_action": [payment.pk]}
+    # The review asks for a note and a confirmation first (core.admin_actions.confirmed).
+    client.post("/admin/payments/payment/", {**action, "confirmation": "yes", "confirm": "on", "note": "declined"})
 
     assert Payment.objects.get(pk=payment.pk).status == PaymentStatus.FAILED
     audit()

@@ -7,6 +7,7 @@ from payments.services.polling import payments_poll_pending
 from payments.tasks import poll_pending
 from tests.payments.conftest import created_withdrawal, gateway_calls, post_order, sandbox_complete, wallet_of
 from tests.support.concurrency import running_in_background
+from tests.support.outbox import outbox_deliver_now
 
 
 def test_poll_settles_a_deposit_whose_webhook_never_came(gateway, make_player, api, site, audit):
@@ -16,7 +17,7 @@ def test_poll_settles_a_deposit_whose_webhook_never_came(gateway, make_player, a
     assert not WebhookDelivery.objects.exists()
 
     assert payments_poll_pending() == {}  # not pending long enough yet
-    assert payments_poll_pending(older_than=timedelta(0)) == {"processed": 1}
+    assert payments_poll_pending(older_than=timedelta(0)) == {"polled": 1}  # delivered by the outbox at once
     assert Payment.objects.get(pk=body["payment_id"]).status == PaymentStatus.SUCCEEDED
     assert wallet_of(player).balance == 2500
     assert payments_poll_pending(older_than=timedelta(0)) == {}  # settled payments are not asked again
@@ -29,7 +30,7 @@ def test_poll_fails_a_withdrawal_and_releases_its_hold(gateway, make_player, fun
     body = post_order(api(player), "withdrawals", amount="50.00").json()
     payment = Payment.objects.get(pk=body["payment_id"])
     sandbox_complete(site, payment.gateway_reference, "failed", notify=False)
-    assert payments_poll_pending(older_than=timedelta(0)) == {"processed": 1}
+    assert payments_poll_pending(older_than=timedelta(0)) == {"polled": 1}
     wallet = wallet_of(player)
     assert (wallet.balance, wallet.held) == (5_000, 0)
     audit()
@@ -40,7 +41,7 @@ def test_poll_leaves_a_pending_payment_and_flags_a_disagreeing_one(gateway, make
     waiting = post_order(api(player), "deposits").json()
     wrong = post_order(api(player), "deposits", amount="30.00").json()
     sandbox_complete(site, wrong["gateway_reference"], "succeeded", amount="31.00", notify=False)
-    assert payments_poll_pending(older_than=timedelta(0)) == {"still_pending": 1, "amount_mismatch": 1}
+    assert payments_poll_pending(older_than=timedelta(0)) == {"polled": 2}
     assert Payment.objects.get(pk=waiting["payment_id"]).status == PaymentStatus.PENDING
     assert Payment.objects.get(pk=wrong["payment_id"]).status == PaymentStatus.REVIEW
     assert PaymentAnomaly.objects.get().kind == "amount_mismatch"
@@ -49,19 +50,21 @@ def test_poll_leaves_a_pending_payment_and_flags_a_disagreeing_one(gateway, make
 
 
 def test_poll_task_is_scheduled_and_runs(gateway, settings):
-    assert settings.CELERY_BEAT_SCHEDULE["payments-poll-pending"]["task"] == "payments.poll_pending"
+    from django_celery_beat.models import PeriodicTask
+
+    from backoffice.services.schedules import schedules_ensure
+
+    schedules_ensure()
+    assert PeriodicTask.objects.get(name="payments-poll-pending").task == "payments.poll_pending"
     assert poll_pending.delay().get() == {}
 
 
 def test_poll_leaves_a_payout_being_submitted_or_just_tried(gateway, make_player, fund, api, settings, audit):
     import time
 
-    import pytest
-    from celery.exceptions import Retry
     from django.utils import timezone
 
     from payments.services.orders import payout_submit
-    from payments.tasks import payout_submit as payout_submit_task
 
     player = make_player(kyc_status="verified")
     fund(player, 5_000)
@@ -72,8 +75,7 @@ def test_poll_leaves_a_payout_being_submitted_or_just_tried(gateway, make_player
     gateway.base_url = "http://127.0.0.1:9/"
     gateway.save()
     Payment.objects.filter(pk=payment.pk).update(updated_at=timezone.now() - timedelta(hours=1))
-    with pytest.raises(Retry):
-        payout_submit_task.apply(args=[str(payment.pk)])
+    assert outbox_deliver_now(f"payout-submit:{payment.pk}") == "retry"
     assert payments_poll_pending(older_than=timedelta(seconds=60)) == {}
     gateway.base_url = real_url
     gateway.save()
@@ -91,7 +93,7 @@ def test_poll_leaves_a_payout_being_submitted_or_just_tried(gateway, make_player
         while Payment.objects.get(pk=other.pk).submitting_until is None and time.monotonic() < deadline:
             time.sleep(0.02)
         assert Payment.objects.get(pk=other.pk).submitting_until is not None  # in flight
-        assert payments_poll_pending(older_than=timedelta(0)) == {"still_pending": 1}  # `payment`; `other` left alone
+        assert payments_poll_pending(older_than=timedelta(0)) == {"polled": 1}  # `payment`; `other` left alone
     assert gateway_calls("create_payout") == calls + 1
     other.refresh_from_db()
     assert other.status == PaymentStatus.PENDING and other.submit_attempts == 2 and other.submitting_until is None

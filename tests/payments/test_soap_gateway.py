@@ -58,10 +58,10 @@ def test_soap_deposit_succeeds_by_status_polling(soap_gateway, make_player, api,
     body = response.json()
     assert body["status"] == "pending" and body["gateway_reference"].startswith("sbx_")
     assert "/sandbox/gateway/checkout/" in body["redirect_url"]
-    assert _poll() == {"still_pending": 1}
+    assert _poll() == {"polled": 1}  # still pending at the gateway
 
     _complete(soap_gateway, body["gateway_reference"], "succeeded")
-    assert _poll() == {"processed": 1}
+    assert _poll() == {"polled": 1}
     assert wallet_of(player).balance == 4250
     assert clearing_of("sandbox_soap").balance == -4250
     assert Payment.objects.get(pk=body["payment_id"]).status == PaymentStatus.SUCCEEDED
@@ -94,7 +94,7 @@ def test_soap_payout(soap_gateway, make_player, fund, api, audit, outcome, balan
     assert wallet_of(player).held == 3_000
 
     _complete(soap_gateway, payment.gateway_reference, outcome)
-    assert _poll() == {"processed": 1}
+    assert _poll() == {"polled": 1}
     wallet = wallet_of(player)
     assert (wallet.balance, wallet.held) == (balance, 0)
     payment.refresh_from_db()

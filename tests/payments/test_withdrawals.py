@@ -1,8 +1,5 @@
 """Withdrawals over HTTP: KYC, the hold taken at once, the payout sent by the outbox task, capture or release."""
 
-import pytest
-from celery.exceptions import Retry
-
 from ledger.models import HoldStatus
 from payments.models import Payment, PaymentStatus
 from sandbox.models import SandboxGatewayPayment
@@ -15,6 +12,7 @@ from tests.payments.conftest import (
     wallet_of,
 )
 from tests.support.concurrency import errors_of, results_of, run_concurrently, run_together
+from tests.support.outbox import outbox_deliver_now
 
 
 def _verified_player(make_player, fund, minor=10_000):
@@ -114,7 +112,6 @@ def test_withdrawal_while_the_gateway_is_down_stays_held_then_the_poller_resubmi
     from datetime import timedelta
 
     from payments.services.polling import payments_poll_pending
-    from payments.tasks import payout_submit
 
     player = _verified_player(make_player, fund)
     real_url = gateway.base_url
@@ -122,10 +119,10 @@ def test_withdrawal_while_the_gateway_is_down_stays_held_then_the_poller_resubmi
     gateway.save()
     body = post_order(api(player), "withdrawals", amount="20.00").json()
     payment = Payment.objects.get(pk=body["payment_id"])
-    # The outbox task ran once on commit and scheduled a retry (eager tasks in tests do not run the retry itself).
+    # The outbox delivered it once on commit and scheduled a retry (due later, with backoff).
     assert payment.status == PaymentStatus.CREATED and payment.submit_attempts == 1
-    with pytest.raises(Retry):  # unavailable: retried later with backoff, never given up on the spot
-        payout_submit.apply(args=[str(payment.pk)])
+    # unavailable: retried later with backoff, never given up on the spot
+    assert outbox_deliver_now(f"payout-submit:{payment.pk}") == "retry"
     assert Payment.objects.get(pk=payment.pk).submit_attempts == 2
     assert wallet_of(player).held == 2_000
     assert api(player).get(f"/api/v1/payments/{payment.pk}").json()["status"] == "pending"
@@ -161,7 +158,6 @@ def test_payout_taken_by_a_timed_out_submission_is_not_failed_by_a_duplicate_ref
     """The first submission times out after the gateway took the payout; the resubmission is answered 409
     "duplicate reference": the gateway is asked by our reference, the payment follows it and is paid out once."""
     from payments.models import PaymentStatusChange
-    from payments.tasks import payout_submit
 
     player = _verified_player(make_player, fund)
     gateway.read_timeout = 0.3
@@ -179,7 +175,7 @@ def test_payout_taken_by_a_timed_out_submission_is_not_failed_by_a_duplicate_ref
     gateway.read_timeout = 10.0
     gateway.save()
     rejected = gateway_calls("create_payout", "rejected")
-    assert payout_submit.apply(args=[str(payment.pk)]).get() == PaymentStatus.PENDING  # the task's retry
+    assert outbox_deliver_now(f"payout-submit:{payment.pk}") == "delivered"  # the outbox's retry
     assert gateway_calls("create_payout", "rejected") == rejected + 1  # answered 409 for real
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.PENDING and payment.gateway_reference == sandboxed.reference
@@ -197,12 +193,10 @@ def test_payout_taken_by_a_timed_out_submission_is_not_failed_by_a_duplicate_ref
 
 
 def test_a_refused_resubmission_the_gateway_does_not_know_fails_and_releases(gateway, make_player, fund, api, audit):
-    from payments.tasks import payout_submit
-
     player = _verified_player(make_player, fund)
     payment = created_withdrawal(gateway, api(player), "13.13")  # first attempt: gateway down
     lookups = gateway_calls("fetch_status")
-    assert payout_submit.apply(args=[str(payment.pk)]).get() == PaymentStatus.FAILED  # 422, then asked: unknown
+    assert outbox_deliver_now(f"payout-submit:{payment.pk}") == "delivered"  # 422, then asked: unknown
     assert gateway_calls("fetch_status") == lookups + 1
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.FAILED and "no such payout" in payment.failure_reason

@@ -167,7 +167,7 @@ def test_worker_metrics_and_one_request_id_reach_every_log(sandbox, game, make_p
         )
         assert spin.status_code == 200, spin.text
         round_id = spin.json()["round_id"]
-        # The ack is told to the provider by a task: the worker calls the sandbox with the request's id.
+        # The ack is told to the provider by an outbox delivery task: the worker calls the sandbox with the request id.
         ack = http.post(f"{web}/api/v1/rounds/{round_id}/ack", headers={"X-Request-ID": trace}, timeout=30)
         assert ack.status_code == 200 and ack.headers["X-Request-ID"] == trace
 
@@ -191,12 +191,12 @@ def test_worker_metrics_and_one_request_id_reach_every_log(sandbox, game, make_p
     assert any(line["logger"] == "casino.access" and line["player_id"] == str(player.pk) for line in web_lines)
     task_lines = [line for line in json_lines(tmp_path / "worker.log") if line.get("request_id") == trace]
     finished = [line for line in task_lines if line["logger"] == "casino.tasks"]
-    assert finished and finished[0]["task"] == "providers.round_acknowledge" and finished[0]["outcome"] == "success"
+    assert finished and finished[0]["task"] == "outbox.deliver" and finished[0]["outcome"] == "success"
     assert finished[0]["round_id"] == round_id and finished[0]["latency_ms"] > 0
     assert any(line["logger"] == "casino.outbound" and line["partner"] == "sandbox" for line in task_lines)
 
     tasks = _samples(metrics.text, "casino_celery_task_duration_seconds_count")
-    assert tasks[(("outcome", "success"), ("task", "providers.round_acknowledge"))] >= 1  # from the worker
+    assert tasks[(("outcome", "success"), ("task", "outbox.deliver"))] >= 1  # from the worker
     bets = _samples(metrics.text, "casino_money_minor_units_total")
     assert bets[(("currency", "EUR"), ("movement", "bet"), ("provider", "sandbox"))] == 100  # from the web process
     assert "casino_celery_queue_length" in metrics.text

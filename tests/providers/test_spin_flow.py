@@ -4,12 +4,14 @@ from decimal import Decimal
 
 import pytest
 
+from core.outbox.models import OutboxMessage
 from ledger.models import AccountKind, HoldStatus
 from ledger.selectors import ledger_audit, wallet_for
 from ledger.services import system_account_get_or_create
 from providers.models import Round, RoundStatus
 from sandbox.provider.faults import fault_set
 from tests.support.concurrency import errors_of, results_of, run_concurrently, run_together
+from tests.support.outbox import outbox_deliver_now, outbox_message
 from tests.support.queries import database_cost
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -310,9 +312,8 @@ def _short_timeouts(provider, read_timeout=0.3):
     type(provider).objects.filter(pk=provider.pk).update(connect_timeout=0.5, read_timeout=read_timeout)
 
 
-def test_provider_timeout_leaves_the_round_pending_then_the_task_settles_it(sandbox, game, player_api):
+def test_provider_timeout_leaves_the_round_pending_then_the_outbox_settles_it(sandbox, game, player_api):
     from core.outbound import breaker_reset
-    from providers.tasks import round_resolve_task
 
     _short_timeouts(sandbox)
     api = player_api(funds=10_000)
@@ -331,9 +332,11 @@ def test_provider_timeout_leaves_the_round_pending_then_the_task_settles_it(sand
 
     from sandbox.provider.faults import faults_clear
 
+    message = outbox_message(f"round-resolve:{round_id}")
+    assert message.status == "pending" and message.attempts == 1  # the resolver met the status error: retried later
     faults_clear()
     breaker_reset()  # the failed status polls opened it; staff close it after a fix
-    assert round_resolve_task.delay(round_id).get() == RoundStatus.SETTLED
+    assert outbox_deliver_now(f"round-resolve:{round_id}") == "delivered"
 
     round_obj.refresh_from_db()
     assert round_obj.status == RoundStatus.SETTLED
@@ -365,8 +368,6 @@ def test_provider_timeout_is_resolved_by_the_task_sent_on_commit(sandbox, game, 
 def test_dropped_connection_before_the_play_voids_the_round(sandbox, game, player_api):
     import time
 
-    from providers.tasks import round_resolve_task
-
     _short_timeouts(sandbox, read_timeout=0.2)
     api = player_api(funds=10_000)
     session = api.open_session(game)
@@ -379,25 +380,30 @@ def test_dropped_connection_before_the_play_voids_the_round(sandbox, game, playe
     # The provider has no record yet, but a play still in flight could arrive: the round waits out the timeouts.
     assert Round.objects.get(pk=round_id).status == RoundStatus.PENDING
     time.sleep(0.8)
-    assert round_resolve_task.delay(round_id).get() == RoundStatus.VOIDED
+    assert outbox_deliver_now(f"round-resolve:{round_id}") == "delivered"
+    assert Round.objects.get(pk=round_id).status == RoundStatus.VOIDED
     assert api.balance() == {"currency": "EUR", "balance": "100.00", "available": "100.00", "held": "0.00"}
     assert ledger_audit() == []
 
 
-def test_ack_is_idempotent_and_tells_the_provider(sandbox, game, player_api, celery_retries_inline):
+def test_ack_is_idempotent_and_tells_the_provider(sandbox, game, player_api):
     from sandbox.provider.views import round_ack_state
 
     api = player_api()
     session = api.open_session(game)
     round_id = api.spin(game=game, session_id=session["session_id"], bet="1.00").json()["round_id"]
     assert api.get(f"rounds/{round_id}").json()["acknowledged"] is False
-    fault_set(operation="ack", mode="error", count=2)  # the task retries with backoff (eager in tests)
+    fault_set(operation="ack", mode="error", count=2)  # the outbox retries with backoff
 
     first = api.post(f"rounds/{round_id}/ack")
     second = api.post(f"rounds/{round_id}/ack")
 
     assert first.status_code == second.status_code == 200
     assert first.json() == second.json() == {"round_id": round_id, "status": "settled", "acknowledged": True}
+    assert round_ack_state(round_id)["acknowledged"] is False  # the first try met the fault: due again later
+    assert OutboxMessage.objects.filter(key=f"round-ack:{round_id}").count() == 1  # one intent, not one per call
+    assert outbox_deliver_now(f"round-ack:{round_id}") == "retry"
+    assert outbox_deliver_now(f"round-ack:{round_id}") == "delivered"
     assert round_ack_state(round_id)["acknowledged"] is True
     assert Round.objects.get(pk=round_id).provider_acknowledged_at is not None
     detail = api.get(f"rounds/{round_id}").json()
@@ -415,6 +421,8 @@ def test_ack_refused_by_the_provider_is_not_retried(sandbox, game, player_api):
     assert api.post(f"rounds/{round_id}/ack").status_code == 200
     round_obj = Round.objects.get(pk=round_id)
     assert round_obj.acknowledged and round_obj.provider_acknowledged_at is None
+    message = outbox_message(f"round-ack:{round_id}")
+    assert (message.status, message.attempts) == ("refused", 1)  # a dead letter for staff, never retried by itself
 
 
 def test_concurrent_spins_on_one_wallet_never_overspend(sandbox, game, make_player, fund, live_server):
@@ -464,10 +472,12 @@ def test_spin_hot_path_statements_and_commits(sandbox, game, player_api):
     assert response.status_code == 200
     # user, profile, stored answer?, round with this key?, session, wallet;
     # commit 1, before the provider is called: the ledger's savepoint, lock, hold, held total, release; the round;
+    # the outbox's resolve intent (insurance should the answer be lost);
     # commit 2, the settlement: round locked with its hold and wallet, clearing account; the ledger's savepoint,
-    # lock, hold locked, transaction, entries, totals, hold captured, release; the round settled;
+    # lock, hold locked, transaction, entries, totals, hold captured, release; the resolve intent closed; the round
+    # settled;
     # commit 3: the answer kept under the Idempotency-Key
-    assert (cost.count, cost.commits) == (24, 3), cost
+    assert (cost.count, cost.commits) == (26, 3), cost
 
     with database_cost() as cost:
         replayed = api.spin(game=game, session_id=session["session_id"], bet="1.00", key="hot-1")

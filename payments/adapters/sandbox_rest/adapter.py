@@ -7,7 +7,9 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Mapping
+from datetime import date
 from pathlib import Path
+from urllib.parse import urlencode
 
 from core.money import MoneyError, to_major, to_minor
 from core.outbound import PartnerPayloadInvalid, PartnerRejected, PartnerUnavailable
@@ -20,6 +22,8 @@ from payments.interface import (
     GatewayAdapter,
     GatewayEvent,
     GatewayPaymentUnknown,
+    GatewaySettlementLine,
+    GatewaySettlementReport,
     GatewayStatus,
     PaymentOrder,
 )
@@ -98,6 +102,23 @@ class SandboxRestAdapter(GatewayAdapter):
         if answer["merchant_reference"] != payment_id:
             raise PartnerUnavailable(f"gateway {self.gateway.code}: status answer is about another payment")
         return self._status(answer)
+
+    def settlement_report(self, *, day: date | None, cursor: str = "") -> GatewaySettlementReport:
+        query = urlencode({k: v for k, v in (("date", day.isoformat() if day else ""), ("cursor", cursor)) if v})
+        path = "api/reports/settlements" + (f"?{query}" if query else "")
+        answer = self.gateway.outbound_client().request("GET", path, operation="settlement_report")
+        errors = SCHEMAS.errors("settlement_report", answer)
+        if errors:
+            raise PartnerUnavailable(f"gateway {self.gateway.code}: report does not match the schema: {errors}")
+        lines = []
+        for item in answer["items"]:
+            status = self._status(item)
+            lines.append(GatewaySettlementLine(
+                payment_id=item["merchant_reference"], reference=status.reference, outcome=status.outcome,
+                kind="withdrawal" if item["kind"] == "payout" else "deposit", amount=status.amount,
+                currency=status.currency,
+            ))  # fmt: skip
+        return GatewaySettlementReport(lines=lines, next_cursor=answer.get("next_cursor") or "")
 
     def verify_and_parse_webhook(
         self, headers: Mapping[str, str], raw_body: bytes, *, check_freshness: bool = True

@@ -5,7 +5,7 @@ and from the platform's dataclasses, validates every message both ways against `
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
@@ -29,6 +29,8 @@ from providers.interface import (
     SessionMode,
     SessionOpened,
     SessionOpenRequest,
+    SettlementLine,
+    SettlementReport,
 )
 
 SCHEMAS = SchemaDirectory(Path(__file__).parent / "schemas")
@@ -181,6 +183,29 @@ def games_from(payload) -> list[GameInfo]:
     return games
 
 
+_LINE_STATES = {"COMPLETED": "completed", "ROLLED_BACK": "rolled_back"}
+
+
+def settlement_report_from(payload) -> SettlementReport:
+    validate("settlement_report", payload)
+    lines = []
+    for item in payload["items"]:
+        currency = item["ccy"]
+        if item["type"] == "ROUND":
+            lines.append(SettlementLine(
+                kind="round", reference=item["ref"], currency=currency, state="settled",
+                amount=_amount(item["stake"], currency, field="stake"),
+                payout=_amount(item["win"], currency, field="win"),
+            ))  # fmt: skip
+        else:
+            lines.append(SettlementLine(
+                kind="wallet", reference=item["ref"], currency=currency, action=item["action"].lower(),
+                amount=_amount(item["amount"], currency, field="amount"), state=_LINE_STATES[item["state"]],
+                round_ref=item["roundRef"],
+            ))  # fmt: skip
+    return SettlementReport(lines=lines, next_cursor=payload.get("nextCursor") or "")
+
+
 # --------------------------------------------------------------------------------------- the adapter
 
 
@@ -233,3 +258,8 @@ class RestJsonAdapter(ProviderAdapter):
 
     def list_games(self) -> list[GameInfo]:
         return self.client.request("GET", "v2/games", operation="games", parse=games_from)
+
+    def settlement_report(self, *, day: date | None, cursor: str = "") -> SettlementReport:
+        query = urlencode({k: v for k, v in (("date", day.isoformat() if day else ""), ("cursor", cursor)) if v})
+        path = "v2/reports/settlements" + (f"?{query}" if query else "")
+        return self.client.request("GET", path, operation="report", parse=settlement_report_from)

@@ -1,0 +1,1 @@
+"""Backoffice services (writes), split by sub-domain: reconciliation, adjustments, schedules, staff tools."""

@@ -1,0 +1,71 @@
+"""The sandbox provider's books: every round it played and every seamless-wallet move its driver made, written as
+they happen, and its settlement report over them (per day, paged by an opaque cursor), in the vendor's dialect."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+from django.db import IntegrityError, transaction
+
+from core.money import to_major
+from sandbox.models import SandboxProviderEntry
+
+REPORT_PAGE_SIZE = 100
+
+
+def books_round_played(*, ref: str, vendor_round_id: str, stake: int, win: int, currency: str) -> None:
+    """A round played (a repeated play of one ref is one line)."""
+    try:
+        with transaction.atomic():
+            SandboxProviderEntry.objects.create(
+                kind=SandboxProviderEntry.Kind.ROUND, ref=ref, round_ref=ref, vendor_round_id=vendor_round_id,
+                amount=stake, win=win, currency=currency,
+            )  # fmt: skip
+    except IntegrityError:
+        pass
+
+
+def books_wallet_move(*, action: str, transaction_id: str, round_ref: str, amount: int, currency: str,
+                      reference_transaction_id: str = "") -> None:  # fmt: skip
+    """A wallet move the platform accepted; a rollback marks the bet it names as rolled back."""
+    if action == "rollback":
+        SandboxProviderEntry.objects.filter(kind="wallet", ref=reference_transaction_id).update(state="rolled_back")
+    try:
+        with transaction.atomic():
+            SandboxProviderEntry.objects.create(
+                kind=SandboxProviderEntry.Kind.WALLET, ref=transaction_id, action=action, round_ref=round_ref,
+                amount=amount, currency=currency,
+            )  # fmt: skip
+    except IntegrityError:
+        pass
+
+
+def settlement_report(*, day: date | None, cursor: str = "", limit: int = REPORT_PAGE_SIZE) -> dict:
+    """One page of the report: every entry of `day` (UTC; all days when None) after `cursor`, oldest first."""
+    entries = SandboxProviderEntry.objects.order_by("id")
+    if day is not None:
+        start = datetime.combine(day, time.min, tzinfo=UTC)
+        entries = entries.filter(created_at__gte=start, created_at__lt=start + timedelta(days=1))
+    if cursor:
+        entries = entries.filter(id__gt=int(cursor))
+    page = list(entries[: limit + 1])
+    items = [_item(entry) for entry in page[:limit]]
+    return {
+        "date": day.isoformat() if day else None,
+        "items": items,
+        "nextCursor": str(page[limit - 1].id) if len(page) > limit else None,
+    }
+
+
+def _item(entry: SandboxProviderEntry) -> dict:
+    if entry.kind == SandboxProviderEntry.Kind.ROUND:
+        return {
+            "type": "ROUND", "ref": entry.ref, "vendorRoundId": entry.vendor_round_id,
+            "stake": to_major(entry.amount, entry.currency), "win": to_major(entry.win, entry.currency),
+            "ccy": entry.currency, "state": "COMPLETED", "at": entry.created_at.isoformat(),
+        }  # fmt: skip
+    return {
+        "type": "WALLET", "ref": entry.ref, "action": entry.action.upper(), "roundRef": entry.round_ref,
+        "amount": to_major(entry.amount, entry.currency), "ccy": entry.currency,
+        "state": entry.state.upper(), "at": entry.created_at.isoformat(),
+    }  # fmt: skip
