@@ -64,11 +64,12 @@ def free_port() -> int:
 
 
 def database_ensure(url: str) -> None:
+    """A new database for every run: the figures never depend on what an earlier run (or schema) left behind."""
     parts = urlsplit(url)
     with psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True) as conn:
         name = parts.path.lstrip("/")
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def serve_start(*, database_url: str, redis_url: str, port: int, log_dir: Path, extra_env: dict) -> subprocess.Popen:
