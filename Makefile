@@ -68,7 +68,8 @@ grpc: install
 	$(PY) -m grpc_tools.protoc -I . --python_out=. --pyi_out=. --grpc_python_out=. providers/grpc/wallet.proto
 
 bench: install services
-	DATABASE_URL=$(TEST_PG)/casino_bench $(PY) bench/ledger.py
+	@# Forked writer processes must not share a pool opened before the fork: per-process connections, as before.
+	DATABASE_POOL_SIZE=0 DATABASE_URL=$(TEST_PG)/casino_bench $(PY) bench/ledger.py
 
 # bin/serve on its own database and Redis database, driven by wrk (apt-get install wrk); BENCH_ARGS for bench/http_load.py.
 BENCH_REDIS ?= redis://127.0.0.1:6379/15
