@@ -62,3 +62,8 @@ WALLET_GRPC_STOP_GRACE_SECONDS = env.float("WALLET_GRPC_STOP_GRACE_SECONDS", def
 # Partner rows (providers, gateways) and their decrypted keys are kept in each process; a process looks at most this
 # often whether staff changed one in another process (a change made in this process drops its copy at once).
 PARTNER_CACHE_CHECK_SECONDS = env.float("PARTNER_CACHE_CHECK_SECONDS", default=1.0)
+
+# Wins a provider reports are held for staff review instead of credited when they exceed this multiple of the round's
+# stakes, or this amount in major units of any currency (empty: no absolute cap). Held wins answer status "held".
+WALLET_WIN_MAX_MULTIPLIER = env.int("WALLET_WIN_MAX_MULTIPLIER", default=5000)
+WALLET_WIN_MAX_AMOUNT = env.str("WALLET_WIN_MAX_AMOUNT", default="")

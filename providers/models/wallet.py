@@ -64,6 +64,8 @@ class WalletTransactionStatus(models.TextChoices):
     ROLLED_BACK = "rolled_back", "Rolled back"  # a bet reversed by a rollback
     NOT_FOUND = "not_found", "Rollback of an unknown transaction"  # a rollback that found nothing to reverse
     TOMBSTONE = "tombstone", "Tombstone"  # an id rolled back before it arrived: any later move under it is refused
+    HELD = "held", "Held for staff review"  # a win over the configured limits: no money moved until staff decide
+    REFUSED = "refused", "Refused by staff"  # a held win staff refused: nothing was credited
 
 
 class WalletTransaction(models.Model):
@@ -97,6 +99,7 @@ class WalletTransaction(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        permissions = [("review_win", "Can release or refuse a win held for review")]
         constraints = [
             models.UniqueConstraint(fields=["provider", "transaction_id"], name="wallet_txn_provider_id_unique"),
             models.CheckConstraint(condition=models.Q(amount__gte=0), name="wallet_txn_amount_not_negative"),

@@ -1,10 +1,13 @@
-"""Read-only admin for wallet callbacks and wallet transactions: staff search and filter, nobody edits."""
+"""Read-only admin for wallet callbacks and wallet transactions: staff search and filter, nobody edits; staff with
+the review permission release or refuse a win held for review."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 
+from core.admin_actions import confirmed
 from core.admin_mixins import ReadOnlyAdmin
 from core.money import to_major
-from providers.models import WalletCallback, WalletTransaction
+from providers.models import WalletCallback, WalletTransaction, WalletTransactionStatus
+from providers.wallet.services import wallet_win_refuse, wallet_win_release
 
 
 @admin.register(WalletCallback)
@@ -49,6 +52,31 @@ class WalletTransactionAdmin(ReadOnlyAdmin):
     date_hierarchy = "created_at"
     ordering = ("-created_at",)
 
+    actions = ("release_held_wins", "refuse_held_wins")
+
     @admin.display(description="amount", ordering="amount")
     def amount_display(self, row):
         return f"{to_major(row.amount, row.currency)} {row.currency}"
+
+    def has_review_win_permission(self, request):
+        return request.user.has_perm("providers.review_win")
+
+    def _decide(self, request, queryset, service, title: str, question: str):
+        queryset = queryset.filter(status=WalletTransactionStatus.HELD)
+        answer = confirmed(self, request, queryset, title=title, question=question)
+        if not isinstance(answer, dict):
+            return answer
+        for row_id in queryset.values_list("pk", flat=True):
+            service(wallet_transaction_id=row_id, actor=request.user, note=answer["note"])
+        self.message_user(request, f"{title}: done.", messages.SUCCESS)
+        return None
+
+    @admin.action(description="Held wins: release (credit the player)", permissions=["review_win"])
+    def release_held_wins(self, request, queryset):
+        return self._decide(request, queryset, wallet_win_release, "Release held wins",
+                            "Credit these wins to the players, once each.")  # fmt: skip
+
+    @admin.action(description="Held wins: refuse (credit nothing)", permissions=["review_win"])
+    def refuse_held_wins(self, request, queryset):
+        question = "Credit nothing for these wins; settle with the provider outside the platform."
+        return self._decide(request, queryset, wallet_win_refuse, "Refuse held wins", question)

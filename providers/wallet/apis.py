@@ -64,7 +64,7 @@ class WalletCallbackApi(APIView):
                     "balance": serializers.CharField(help_text="available balance, decimal string"),
                     "currency": serializers.CharField(),
                     "transaction_id": serializers.CharField(allow_null=True),
-                    "status": serializers.ChoiceField(choices=["ok", "not_found"]),
+                    "status": serializers.ChoiceField(choices=["ok", "not_found", "held"]),
                 },
             ),
             400: OpenApiResponse(description="validation_error, currency_mismatch, bet_out_of_range (problem+json)"),

@@ -2,7 +2,15 @@
 it dispatches to (money.py)."""
 
 from .callbacks import wallet_callback_close, wallet_callback_receive, wallet_callback_record
-from .money import WalletAnswer, wallet_balance_get, wallet_bet_place, wallet_rollback_apply, wallet_win_credit
+from .money import (
+    WalletAnswer,
+    wallet_balance_get,
+    wallet_bet_place,
+    wallet_rollback_apply,
+    wallet_win_credit,
+    wallet_win_refuse,
+    wallet_win_release,
+)
 
 __all__ = [
     "WalletAnswer",
@@ -13,4 +21,6 @@ __all__ = [
     "wallet_callback_record",
     "wallet_rollback_apply",
     "wallet_win_credit",
+    "wallet_win_refuse",
+    "wallet_win_release",
 ]

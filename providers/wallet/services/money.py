@@ -31,11 +31,13 @@ import hashlib
 import json
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from core.money import to_major
+from core.audit.services import audit_record
+from core.money import to_major, to_minor
 from ledger.models import Account, AccountKind
 from ledger.models import Transaction as LedgerTransaction
 from ledger.services import (
@@ -63,6 +65,7 @@ from providers.wallet.statements import wallet_transaction_claim
 
 STATUS_OK = "ok"
 STATUS_NOT_FOUND = "not_found"
+STATUS_HELD = "held"  # a win over the limits, credited only once staff release it
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,58 @@ def _replay(existing: WalletTransaction, fingerprint: str, *, tombstone_error) -
     if existing.fingerprint != fingerprint:
         raise TransactionConflict(f"Transaction {existing.transaction_id!r} was used before with another request.")
     return WalletAnswer(body=existing.response, replayed=True)
+
+
+def _win_over_limits(*, amount: int, stakes: int, currency: str) -> bool:
+    """A win above WALLET_WIN_MAX_MULTIPLIER times the round's live stakes, or above WALLET_WIN_MAX_AMOUNT."""
+    if amount > stakes * settings.WALLET_WIN_MAX_MULTIPLIER:
+        return True
+    cap = settings.WALLET_WIN_MAX_AMOUNT
+    return bool(cap) and amount > to_minor(cap, currency)
+
+
+def wallet_win_release(*, wallet_transaction_id: int, actor, note: str) -> WalletTransaction:
+    """Staff credit a held win, once: the same ledger key as a win credited at once, so a second release moves
+    nothing. The stored answer stays what the provider was told ("held"); the row says what became of it."""
+    with transaction.atomic():
+        row = (
+            WalletTransaction.objects.select_for_update()
+            .select_related("provider", "player")
+            .get(pk=wallet_transaction_id)
+        )
+        if row.status != WalletTransactionStatus.HELD:
+            return row
+        provider, currency = row.provider, row.currency
+        wallet = wallet_get_or_create(user=row.player, currency=currency)
+        ledger_txn = transfer(
+            source=_clearing(provider, currency),
+            destination=wallet,
+            amount=row.amount,
+            kind="wallet_win",
+            idempotency_key=_ledger_key(provider, row.transaction_id),
+            reference=f"{provider.code}:{row.round_id}",
+            metadata={"provider": provider.code, "transaction_id": row.transaction_id, "round_id": row.round_id,
+                      "released_by": actor.get_username()},
+        )  # fmt: skip
+        row.status, row.ledger_transaction = WalletTransactionStatus.COMPLETED, ledger_txn
+        row.save(update_fields=["status", "ledger_transaction"])
+        audit_record(actor=actor, action="wallet.win.release", target=row, before={"status": "held"},
+                     after={"status": "completed", "amount": row.amount}, reason=note)  # fmt: skip
+        wallet_balance_push(wallet=_after(ledger_txn, wallet))
+    return row
+
+
+def wallet_win_refuse(*, wallet_transaction_id: int, actor, note: str) -> WalletTransaction:
+    """Staff refuse a held win: nothing is credited, and the row records who decided and why (audit)."""
+    with transaction.atomic():
+        row = WalletTransaction.objects.select_for_update().get(pk=wallet_transaction_id)
+        if row.status != WalletTransactionStatus.HELD:
+            return row
+        row.status = WalletTransactionStatus.REFUSED
+        row.save(update_fields=["status"])
+        audit_record(actor=actor, action="wallet.win.refuse", target=row, before={"status": "held"},
+                     after={"status": "refused"}, reason=note)  # fmt: skip
+    return row
 
 
 def _settle_row(row_filter: dict, *, response: dict, **fields) -> None:
@@ -259,6 +314,13 @@ def wallet_win_credit(
         if all(bet.status == WalletTransactionStatus.ROLLED_BACK for bet in bets):
             raise RoundRolledBack(f"Every bet of round {round_id!r} was rolled back; nothing can be won.")
         wallet = wallet_get_or_create(user=player, currency=currency)
+        stakes = sum(bet.amount for bet in bets if bet.status != WalletTransactionStatus.ROLLED_BACK)
+        if _win_over_limits(amount=amount, stakes=stakes, currency=currency):
+            # A partner must not be able to mint money: a win this large waits for staff (wallet_win_release).
+            response = _answer(wallet=wallet, currency=currency, transaction_id=transaction_id, status=STATUS_HELD)
+            _settle_row({"provider": provider, "transaction_id": transaction_id}, response=response,
+                        status=WalletTransactionStatus.HELD)  # fmt: skip
+            return WalletAnswer(body=response)
         ledger_txn = None
         if amount:
             ledger_txn = move.transfer(source=_clearing(provider, currency), destination=wallet, kind="wallet_win")
