@@ -28,7 +28,7 @@ GROUPS = {
     "support": [*_VIEW_ALL, "casino.change_playerprofile"],
     # Money: payment reviews, adjustments (request and approve), discrepancies, reconciliation runs.
     "finance": [
-        *_VIEW_ALL, "payments.review_payment", "payments.change_paymentanomaly",
+        *_VIEW_ALL, "payments.review_payment", "payments.change_paymentanomaly", "providers.review_win",
         "payments.reprocess_webhookdelivery", "backoffice.add_adjustment", "backoffice.request_adjustment",
         "backoffice.approve_adjustment",
         "backoffice.resolve_discrepancy", "backoffice.run_jobrun",
@@ -75,9 +75,9 @@ class Migration(migrations.Migration):
         ("auth", "0012_alter_user_first_name_max_length"),
         ("contenttypes", "0002_remove_content_type_name"),
         # After each app's latest migration, so the permissions their models declare (main's security work:
-        # payments.review_payment, payments.reprocess_webhookdelivery, providers.enable_game) exist with their names.
+        # payments.review_payment, payments.reprocess_webhookdelivery, providers.enable_game, providers.review_win) exist.
         ("casino", "0002_security"),
-        ("providers", "0003_gamesession_mode"),
+        ("providers", "0004_wallet_wins_held"),
         ("payments", "0002_security"),
         ("ledger", "0002_immutable_entries"),
         ("outbox", "0001_initial"),
