@@ -38,12 +38,12 @@ from ledger.services import (
     wallet_balance_push,
     wallet_get_or_create,
 )
-from providers.errors import BetOutOfRange, ProviderUnavailable, SessionClosed
+from providers.errors import ProviderUnavailable, SessionClosed
 from providers.interface import PlayRequest, ProviderPayloadInvalid, ProviderRoundState, ProviderSessionInvalid
 from providers.models import GameSession, Provider, Round, RoundStatus, SessionStatus
 from providers.registry import adapter_for
 from providers.selectors import session_of_player_get
-from providers.services.sessions import retry_after_for, session_playable_check
+from providers.services.sessions import bet_limits_check, retry_after_for, session_playable_check
 
 logger = logging.getLogger(__name__)
 
@@ -115,13 +115,8 @@ def round_play(*, player, session_id, game_id, bet: int, idempotency_key: str) -
     if str(session.game_id) != str(game_id):
         raise ValidationFailed(errors={"game_id": ["The game does not match the game session."]})
     session_playable_check(session=session)
+    bet_limits_check(game=session.game, amount=bet, field="bet")
     game = session.game
-    if not game.min_bet <= bet <= game.max_bet:
-        raise BetOutOfRange(
-            f"The bet must be between {to_major(game.min_bet, game.currency)} and "
-            f"{to_major(game.max_bet, game.currency)} {game.currency}.",
-            errors={"bet": ["Outside the game's limits."]},
-        )
     wallet = wallet_get_or_create(user=player, currency=session.currency)
     round_id = uuid.uuid4()
     log_context_bind(round_id=round_id, partner=session.provider.code)

@@ -10,10 +10,11 @@ from django.conf import settings
 from django.utils import timezone
 
 from core.errors import ValidationFailed
+from core.money import to_major
 from core.outbound import PartnerError
-from providers.errors import ProviderUnavailable, SessionClosed
+from providers.errors import BetOutOfRange, ProviderUnavailable, SessionClosed
 from providers.interface import SessionMode, SessionOpened, SessionOpenRequest
-from providers.models import GameSession, SessionStatus
+from providers.models import Game, GameSession, SessionStatus
 from providers.registry import adapter_for
 from providers.selectors import game_is_offered, game_playable_get
 
@@ -80,3 +81,14 @@ def session_playable_check(*, session: GameSession) -> None:
         or not game_is_offered(game=session.game, provider=session.provider)
     ):
         raise SessionClosed("The game session is closed or expired, or its game is no longer offered; open a new one.")
+
+
+def bet_limits_check(*, game: Game, amount: int, field: str) -> None:
+    """A stake outside the game's limits is 400 bet_out_of_range, whoever stakes it: a spin or a provider's seamless
+    bet (`field` names the request's field in the error)."""
+    if not game.min_bet <= amount <= game.max_bet:
+        raise BetOutOfRange(
+            f"The bet must be between {to_major(game.min_bet, game.currency)} and "
+            f"{to_major(game.max_bet, game.currency)} {game.currency}.",
+            errors={field: ["Outside the game's limits."]},
+        )

@@ -47,9 +47,8 @@ from ledger.services import (
     wallet_balance_push,
     wallet_get_or_create,
 )
-from providers.errors import BetOutOfRange
 from providers.models import GameSession, Provider, WalletAction, WalletTransaction, WalletTransactionStatus
-from providers.services.sessions import session_playable_check
+from providers.services.sessions import bet_limits_check, session_playable_check
 from providers.wallet.errors import (
     BetRolledBack,
     PlayerBlocked,
@@ -130,16 +129,11 @@ def wallet_win_release(*, wallet_transaction_id: int, actor, note: str) -> Walle
             return row
         provider, currency = row.provider, row.currency
         wallet = wallet_get_or_create(user=row.player, currency=currency)
-        ledger_txn = transfer(
-            source=_clearing(provider, currency),
-            destination=wallet,
-            amount=row.amount,
-            kind="wallet_win",
-            idempotency_key=_ledger_key(provider, row.transaction_id),
-            reference=f"{provider.code}:{row.round_id}",
-            metadata={"provider": provider.code, "transaction_id": row.transaction_id, "round_id": row.round_id,
-                      "released_by": actor.get_username()},
-        )  # fmt: skip
+        # The same move (ledger key, reference) as a win credited at once; who released it is in the audit row.
+        move = _RoundMove(provider=provider, player=row.player, currency=currency,
+                          session=GameSession(pk=row.session_id), transaction_id=row.transaction_id,
+                          round_id=row.round_id, amount=row.amount)  # fmt: skip
+        ledger_txn = move.transfer(source=_clearing(provider, currency), destination=wallet, kind="wallet_win")
         row.status, row.ledger_transaction = WalletTransactionStatus.COMPLETED, ledger_txn
         row.save(update_fields=["status", "ledger_transaction"])
         audit_record(actor=actor, action="wallet.win.release", target=row, before={"status": "held"},
@@ -266,14 +260,8 @@ def wallet_bet_place(
         if not player.is_active:
             raise PlayerBlocked("The player's account is blocked; bets are refused.")
         session_playable_check(session=session)
-        game = session.game
-        if not game.min_bet <= amount <= game.max_bet:
-            # The game's limits bind the provider's bets as they bind a spin (its claim rolls back with this refusal).
-            raise BetOutOfRange(
-                f"The bet must be between {to_major(game.min_bet, game.currency)} and "
-                f"{to_major(game.max_bet, game.currency)} {game.currency}.",
-                errors={"amount": ["Outside the game's limits."]},
-            )
+        # The game's limits bind the provider's bets as they bind a spin (its claim rolls back with this refusal).
+        bet_limits_check(game=session.game, amount=amount, field="amount")
         wallet = wallet_get_or_create(user=player, currency=currency)
         # The ledger locks the wallet and refuses to take it below zero (422 insufficient_funds, all rolled back).
         ledger_txn = move.transfer(source=wallet, destination=_clearing(provider, currency), kind="wallet_bet")
