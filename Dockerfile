@@ -1,4 +1,4 @@
-# One image for every process of the backoffice: web (daphne, HTTP and WebSockets), Celery worker, Celery beat,
+# One image for every process of the backoffice: web (bin/web: gunicorn's ASGI workers, HTTP and WebSockets), Celery worker, Celery beat,
 # the migrations job and the internal gRPC wallet. Which one runs is the container's command (deploy/compose.yaml,
 # deploy/k8s/); the default is web.
 
@@ -32,7 +32,7 @@ CMD ["/opt/casino-gateway/run"]
 # ---- runtime (the default target): the virtualenv and the code, nothing else, run by an unprivileged user
 FROM python:3.11-slim-bookworm AS runtime
 ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 \
-    DJANGO_SETTINGS_MODULE=casino.settings PORT=8000 BEHIND_TLS_PROXY=1
+    DJANGO_SETTINGS_MODULE=casino.settings HOST=0.0.0.0 PORT=8000 BEHIND_TLS_PROXY=1
 RUN groupadd --system --gid 10001 casino && useradd --system --uid 10001 --gid casino --home-dir /app casino
 COPY --from=build /opt/venv /opt/venv
 COPY --from=build --chown=casino:casino /app /app
@@ -42,5 +42,5 @@ EXPOSE 8000
 # Liveness of the web process; the worker and beat containers replace it with their own (deploy/compose.yaml).
 HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/health' % os.environ.get('PORT', '8000'), timeout=4)"]
-# --proxy-headers: the client address comes from the gateway's X-Forwarded-For (the gateway overwrites it).
-CMD ["sh", "-c", "exec daphne --bind 0.0.0.0 --port \"$PORT\" --proxy-headers casino.asgi:application"]
+# The same web server as `make serve`; the client address comes from the gateway's X-Forwarded-For (core/net.py).
+CMD ["bin/web"]

@@ -1,4 +1,4 @@
-"""The gateway under test: the app served by daphne (the production ASGI server) in a subprocess, and NGINX with
+"""The gateway under test: the app served by bin/web (the production server) in a subprocess, and NGINX with
 the repository's configuration (deploy/nginx/, rendered by its own `render` script) in front of it, both on free
 loopback ports, NGINX with its own prefix directory under a temporary path."""
 
@@ -17,6 +17,8 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from django.conf import settings
 
 from tests.support.tls import Pki
 
@@ -54,14 +56,21 @@ def _stop(process: subprocess.Popen, stop_signal: int) -> None:
 
 @contextmanager
 def app_server(*, database_name: str, workdir: Path):
-    """daphne serving casino.asgi with tests/deploy/gateway_settings on the test database; yields its port."""
+    """The production web server (bin/web, one worker) serving tests/deploy/gateway_settings on the test database;
+    yields its port."""
     port = free_port()
     env = dict(os.environ)
     base_url = env["DATABASE_URL"].rsplit("/", 1)[0]
-    env |= {"DJANGO_SETTINGS_MODULE": "tests.deploy.gateway_settings", "DATABASE_URL": f"{base_url}/{database_name}"}
-    log = workdir / "daphne.log"
-    daphne = str(Path(sys.executable).parent / "daphne")
-    command = [daphne, "--bind", "127.0.0.1", "--port", str(port), "--proxy-headers", "casino.asgi:application"]
+    env |= {
+        "DJANGO_SETTINGS_MODULE": "tests.deploy.gateway_settings",
+        "DATABASE_URL": f"{base_url}/{database_name}",
+        "PYTHON": sys.executable,
+        "PORT": str(port),
+        "WEB_WORKERS": "1",
+        "SITE_URL": settings.SITE_URL,  # the tokens' issuer, as this process mints them (it derives from PORT)
+    }
+    log = workdir / "web.log"
+    command = [str(ROOT / "bin" / "web")]
     with log.open("wb") as output:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
     try:
@@ -71,7 +80,7 @@ def app_server(*, database_name: str, workdir: Path):
             connection.request("GET", "/health")
             return connection.getresponse().status == 200
 
-        _wait_for(healthy, what="daphne", log=log)
+        _wait_for(healthy, what="bin/web", log=log)
         yield port
     finally:
         _stop(process, signal.SIGTERM)

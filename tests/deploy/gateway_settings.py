@@ -5,3 +5,6 @@ from casino.settings.test import *  # noqa: F403
 
 ROOT_URLCONF = "tests.deploy.gateway_urls"
 GEO_COUNTRY_HEADER = "X-Country-Code"
+# The gateway is the one proxy in front and the app believes only it (as deploy/compose.yaml and the ConfigMap say).
+NUM_PROXIES = 1
+TRUSTED_PROXY_NETWORKS = ["127.0.0.1/32"]

@@ -5,6 +5,7 @@ from django.core.cache import cache
 from django.http import JsonResponse
 from django.urls import include, path
 
+from core.net import client_address
 from providers.apis.games import GamesApi
 
 GAMES_SERVED_KEY = "gateway-test:games-served"
@@ -20,7 +21,7 @@ def games_counted(request):
 def headers_seen(request):
     return JsonResponse(
         {
-            "remote_addr": request.META.get("REMOTE_ADDR"),
+            "client_address": client_address(request),
             "country": request.headers.get("X-Country-Code"),
             "forwarded_proto": request.headers.get("X-Forwarded-Proto"),
             "request_id": request.headers.get("X-Request-ID"),

@@ -1,4 +1,4 @@
-"""The NGINX gateway of deploy/nginx/, run on loopback in front of the app served by daphne: TLS 1.3 only, rate
+"""The NGINX gateway of deploy/nginx/, run on loopback in front of the app served by bin/web: TLS 1.3 only, rate
 limits per client address with problem+json, the trusted country header, the shared copy of GET /games and its
 invalidation, WebSockets, and static files with long cache lifetimes."""
 
@@ -103,12 +103,12 @@ def test_the_app_gets_the_country_the_gateway_vouches_for_never_the_clients_own(
     from_mt = json.loads(gateway.request("/test/headers-seen", source="127.0.0.5", headers=spoofed).body)
 
     assert from_us == {
-        "remote_addr": "127.0.0.4",
+        "client_address": "127.0.0.4",
         "country": "US",
         "forwarded_proto": "https",
         "request_id": "gateway-test-1",
     }
-    assert from_mt["country"] == "MT" and from_mt["remote_addr"] == "127.0.0.5"
+    assert from_mt["country"] == "MT" and from_mt["client_address"] == "127.0.0.5"
 
 
 def test_an_address_in_no_range_reaches_the_app_with_no_country(gateway):

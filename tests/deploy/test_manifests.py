@@ -4,17 +4,19 @@ exists in the project (probe paths the app serves, commands it has, environment 
 from __future__ import annotations
 
 import importlib
+import os
 import re
 import shlex
+import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
 from celery import Celery
 from celery.bin.celery import celery as celery_cli
-from daphne.cli import CommandLineInterface
 from django.core.management import get_commands, load_command_class
 from django.urls import Resolver404, resolve
+from gunicorn.config import Config as GunicornConfig
 
 from core.health import HealthApi, ReadyApi
 
@@ -24,6 +26,7 @@ K8S = DEPLOY / "k8s"
 DOCKERFILE = ROOT / "Dockerfile"
 # Variables the image itself sets, read by Python or Django rather than by casino/settings.
 IMAGE_VARIABLES = {"DJANGO_SETTINGS_MODULE", "PATH", "PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE"}
+WEB = ROOT / "bin" / "web"  # the web server's command, for `make serve` and the containers alike
 # What a production process cannot start without (settings demand them or fall back to the embedded mode).
 REQUIRED_IN_PRODUCTION = {"DATABASE_URL", "REDIS_URL", "DJANGO_SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "ALLOWED_HOSTS"}
 APP_SERVICES = ("migrate", "web", "worker", "beat", "wallet-grpc")
@@ -69,8 +72,8 @@ def _app_containers() -> dict[str, dict]:
 
 def _settings_variables() -> set[str]:
     """Every environment variable casino/settings reads (env.str("X"), env.db("X"), os.environ.get("X"),
-    _required_key("X", ...))."""
-    names = set()
+    _required_key("X", ...)), and those bin/web reads (${X:-...})."""
+    names = set(re.findall(r"\$\{([A-Z][A-Z0-9_]*)", WEB.read_text()))
     for path in (ROOT / "casino" / "settings").glob("*.py"):
         text = path.read_text()
         names |= set(re.findall(r"\benv(?:\.\w+)?\(\s*[\"']([A-Z][A-Z0-9_]*)[\"']", text))
@@ -242,14 +245,27 @@ def _check_command(argv: list[str]) -> None:
         for arg in args[3:]:
             if arg.startswith("-"):
                 assert arg in options, f"celery {args[2]} has no option {arg}"
-    elif program == "daphne":
-        parsed = CommandLineInterface().parser.parse_args(args)
-        module, attribute = parsed.application.split(":")
-        assert callable(getattr(importlib.import_module(module), attribute))
-        assert parsed.proxy_headers, "behind the gateway the client address comes from X-Forwarded-For"
+    elif program == "bin/web":
+        _check_web_command(args)
+        return
     else:
         pytest.fail(f"unknown program {program!r} in {argv}")
     assert (ROOT / ".venv" / "bin" / program).exists() or program == "python", program
+
+
+def _check_web_command(args: list[str]) -> None:
+    """bin/web as a container runs it: the gunicorn command it prints parses with gunicorn's own parser, serves the
+    ASGI application on the container's port on every interface."""
+    assert not args and os.access(WEB, os.X_OK)
+    image = dict(re.findall(r"\b([A-Z][A-Z0-9_]+)=(\S+)", DOCKERFILE.read_text().split("AS runtime")[1]))
+    assert image["HOST"] == "0.0.0.0"  # noqa: S104 (inside a container: the gateway reaches it over the network)
+    env = {**os.environ, "HOST": image["HOST"], "PORT": image["PORT"], "WEB_WORKERS": "1"}
+    printed = subprocess.run([WEB, "--print"], env=env, capture_output=True, text=True, check=True).stdout.split()
+    assert Path(printed[0]).name == "gunicorn"
+    parsed = GunicornConfig().parser().parse_args(printed[1:])
+    module, attribute = parsed.args[0].split(":")
+    assert callable(getattr(importlib.import_module(module), attribute))
+    assert (parsed.worker_class, parsed.bind, parsed.workers) == ("asgi", ["0.0.0.0:8000"], 1)
 
 
 def _all_commands() -> list[list[str]]:
