@@ -12,6 +12,7 @@ import requests
 
 from core.signing import sign_request
 from ledger.selectors import ledger_audit
+from ledger.services import wallet_get_or_create
 from providers.adapters.rest_json.adapter import games_from
 from providers.models import Game, GameSession, Provider
 from providers.services import games_upsert, session_open
@@ -92,6 +93,25 @@ def open_session(acme_game):
         return session_open(player=player, game_id=(game or acme_game).pk)
 
     return open_
+
+
+@pytest.fixture
+def player(make_player, fund):
+    """A player with 100.00 EUR (a test that needs another sum overrides this)."""
+    player = make_player()
+    fund(player, 10_000)
+    return player
+
+
+@pytest.fixture
+def session(open_session, player):
+    """The player's open game session at Acme."""
+    return open_session(player)
+
+
+def available(player, currency: str = "EUR") -> int:
+    """What the player can spend, in minor units."""
+    return wallet_get_or_create(user=player, currency=currency).available
 
 
 @pytest.fixture

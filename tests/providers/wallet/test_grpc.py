@@ -15,32 +15,15 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from ledger.models import Transaction
-from ledger.services import wallet_get_or_create
 from providers.grpc import wallet_pb2
 from providers.grpc.server import wallet_grpc_server
 from providers.grpc.wallet_pb2_grpc import WalletStub
 from providers.models import WalletCallback, WalletCallbackVerdict
-from tests.providers.wallet.conftest import move, rollback_body
+from tests.providers.wallet.conftest import available, move, rollback_body
 from tests.support.tls import Pki, make_pki
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("audited")]
 ROOT = Path(__file__).resolve().parents[3]
-
-
-def available(player) -> int:
-    return wallet_get_or_create(user=player, currency="EUR").available
-
-
-@pytest.fixture
-def player(make_player, fund):
-    player = make_player()
-    fund(player, 10_000)  # 100.00 EUR
-    return player
-
-
-@pytest.fixture
-def session(open_session, player):
-    return open_session(player)
 
 
 @pytest.fixture

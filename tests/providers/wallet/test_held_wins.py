@@ -5,28 +5,11 @@ import pytest
 from django.contrib.auth.models import Permission
 
 from core.audit.models import StaffAction
-from ledger.services import wallet_get_or_create
 from providers.models import WalletTransaction, WalletTransactionStatus
 from providers.wallet.services import wallet_win_refuse, wallet_win_release
-from tests.providers.wallet.conftest import move
+from tests.providers.wallet.conftest import available, move
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def available(player) -> int:
-    return wallet_get_or_create(user=player, currency="EUR").available
-
-
-@pytest.fixture
-def player(make_player, fund):
-    player = make_player()
-    fund(player, 10_000)
-    return player
-
-
-@pytest.fixture
-def session(player, open_session):
-    return open_session(player)
 
 
 @pytest.fixture

@@ -3,33 +3,15 @@
 import pytest
 
 from ledger.models import Account, AccountKind, Transaction
-from ledger.services import wallet_get_or_create
 from providers.models import WalletCallback, WalletCallbackVerdict, WalletTransaction, WalletTransactionStatus
-from tests.providers.wallet.conftest import balance_body, move, rollback_body
+from tests.providers.wallet.conftest import available, balance_body, move, rollback_body
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("audited")]
-
-
-def available(player, currency="EUR") -> int:
-    return wallet_get_or_create(user=player, currency=currency).available
 
 
 def clearing_balance(code="acme", currency="EUR") -> int:
     account = Account.objects.filter(code=f"{AccountKind.PROVIDER_CLEARING}:{code}:{currency}").first()
     return account.balance if account else 0
-
-
-@pytest.fixture
-def player(make_player, fund):
-    player = make_player()
-    fund(player, 10_000)  # 100.00 EUR
-    return player
-
-
-@pytest.fixture
-def session(open_session, player):
-    """The player's open game session at Acme."""
-    return open_session(player)
 
 
 def test_bet_debits_the_wallet_into_the_provider_clearing_account(wallet, player, session):

@@ -9,7 +9,6 @@ from django.utils import timezone
 
 from ledger.models import Transaction
 from ledger.selectors import ledger_audit
-from ledger.services import wallet_get_or_create
 from providers.adapters.rest_json.adapter import games_from
 from providers.models import (
     Game,
@@ -22,25 +21,9 @@ from providers.models import (
 )
 from providers.services import games_upsert
 from sandbox.provider.catalogue import SANDBOX_GAMES
-from tests.providers.wallet.conftest import balance_body, move, rollback_body
+from tests.providers.wallet.conftest import available, balance_body, move, rollback_body
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("audited")]
-
-
-def available(player) -> int:
-    return wallet_get_or_create(user=player, currency="EUR").available
-
-
-@pytest.fixture
-def player(make_player, fund):
-    player = make_player()
-    fund(player, 10_000)
-    return player
-
-
-@pytest.fixture
-def session(open_session, player):
-    return open_session(player)
 
 
 @pytest.fixture
