@@ -18,3 +18,8 @@ OUTBOX_DISPATCH_ON_COMMIT = env.bool("OUTBOX_DISPATCH_ON_COMMIT", default=True)
 FOUR_EYES_THRESHOLD = Decimal(env.str("FOUR_EYES_THRESHOLD", default="100.00"))
 # Reconciliation: reports are read page by page; a report longer than this many pages is an error, not a hang.
 RECONCILIATION_MAX_PAGES = env.int("RECONCILIATION_MAX_PAGES", default=1000)
+
+# Lifecycle: a deposit still created or pending this many minutes after it was made is asked about at its gateway
+# one last time and, unless the gateway settled it, failed as expired (a success reported later is an anomaly for
+# staff, never lost money). Default: a day.
+DEPOSIT_EXPIRY_MINUTES = env.int("DEPOSIT_EXPIRY_MINUTES", default=60 * 24)
