@@ -6,9 +6,9 @@ from celery import shared_task
 from django.conf import settings
 from django.core.cache import cache
 
+from core.retention import retention_purge
 from payments.services.expiry import deposits_expire
 from payments.services.polling import payments_poll_pending
-from payments.services.webhooks import webhook_rejections_purge
 
 POLL_LOCK_KEY = "payments:poll-pending:lock"
 EXPIRY_LOCK_KEY = "payments:expire-deposits:lock"
@@ -40,5 +40,6 @@ def expire_deposits() -> dict:
 
 @shared_task(name="payments.purge_webhook_rejections")
 def purge_webhook_rejections() -> int:
-    """Forget failed-verification summaries after PARTNER_REJECTION_RETENTION_DAYS."""
-    return webhook_rejections_purge(older_than_days=settings.PARTNER_REJECTION_RETENTION_DAYS)
+    """Forget failed-verification summaries after PARTNER_REJECTION_RETENTION_DAYS (the retention policy
+    payments.retention registers; the task keeps the name the schedules already seeded call)."""
+    return retention_purge(policy="webhook_rejections")
