@@ -44,9 +44,9 @@ def deposits_expire(*, older_than: timedelta | None = None, limit: int = 100) ->
 
 
 def deposit_expire(*, payment_id) -> str:
-    """Ask the gateway about one old deposit, then: expired (it has the deposit unpaid, or does not know it), settled
-    (it has an answer, applied as a poll's would be), unreachable or unanswered (left for the next run), or skipped
-    (no longer expirable)."""
+    """Ask the gateway about one old deposit, then: expired (it has the deposit unpaid, or does not know it), the
+    payment's new status (succeeded, failed or review: the gateway's answer applied as a poll's would be),
+    unreachable or unanswered (left for the next run), or skipped (no longer expirable)."""
     payment = Payment.objects.select_related("gateway").get(pk=payment_id)
     if payment.kind != PaymentKind.DEPOSIT or payment.status not in EXPIRABLE:
         return "skipped"
@@ -70,8 +70,7 @@ def deposit_expire(*, payment_id) -> str:
         payment.currency,
     ):
         return _expire(payment, because="the gateway still has it unpaid", reference=status.reference)
-    payment_gateway_status_apply(payment=payment, status=status, source="expiry check")
-    return "settled"
+    return payment_gateway_status_apply(payment=payment, status=status, source="expiry check").status
 
 
 def _expire(payment: Payment, *, because: str, reference: str = "") -> str:
