@@ -176,3 +176,15 @@ def player_page_context(*, user) -> dict:
             "-id"
         )[:30],
     }
+
+
+def discrepancies_unresolved_counts() -> dict[tuple[str, str, str], int]:
+    """Discrepancies staff have not resolved yet (open, or a compensation awaiting approval), counted by the job
+    that found them, the partner and the kind."""
+    rows = (
+        Discrepancy.objects.exclude(status=Discrepancy.Status.RESOLVED)
+        .values_list("run__job", "run__partner", "kind")
+        .annotate(count=Count("id"))
+        .order_by()
+    )
+    return {(job, partner, kind): count for job, partner, kind, count in rows}

@@ -108,3 +108,36 @@ def partner_rows_check(*, model, noun: str, app_label: str, secret_fields: tuple
                 )
             )
     return errors
+
+
+@register("retention")
+def retention_settings_check(app_configs=None, **kwargs) -> list[Error]:
+    """Every registered retention is a whole number of days, at least one, and those the regulator names are at
+    least REGULATORY_RETENTION_MIN_DAYS: a purge must never delete what the licence says to keep. Not a deploy-only
+    check: `manage.py migrate` (the first step of `make serve` and of each release) refuses to run too."""
+    from core.retention import retention_days, retention_policies
+
+    floor = getattr(settings, "REGULATORY_RETENTION_MIN_DAYS", None)
+    if not isinstance(floor, int) or isinstance(floor, bool) or floor < 0:
+        return [Error(f"REGULATORY_RETENTION_MIN_DAYS is {floor!r}.", hint="Set it to whole days.", id="core.E011")]
+    errors = []
+    for policy in retention_policies():
+        days = retention_days(policy)
+        if not isinstance(days, int) or isinstance(days, bool) or days < 1:
+            errors.append(
+                Error(
+                    f"{policy.setting} is {days!r}.",
+                    hint="Set it to a whole number of days, at least 1.",
+                    id="core.E011",
+                )
+            )
+        elif policy.regulated and days < floor:
+            errors.append(
+                Error(
+                    f"{policy.setting} is {days} days, below REGULATORY_RETENTION_MIN_DAYS ({floor}): "
+                    f"{policy.name.replace('_', ' ')} would be purged before the regulator allows.",
+                    hint=f"Raise {policy.setting} to at least {floor}.",
+                    id="core.E010",
+                )
+            )
+    return errors

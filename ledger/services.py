@@ -393,13 +393,18 @@ def hold_release(*, hold: Hold, status: str = HoldStatus.RELEASED) -> Hold:
 
 
 def holds_expire_due(*, now: datetime | None = None, limit: int = 500) -> int:
-    """Release every active hold past its expiry (run by a periodic task)."""
+    """Release every active hold past its expiry (run by a periodic task), telling each wallet's owner the
+    available balance it gave back once the release commits."""
     now = now or timezone.now()
     due = list(Hold.objects.filter(status=HoldStatus.ACTIVE, expires_at__lte=now).order_by("expires_at")[:limit])
     expired = 0
     for hold in due:
         try:
-            released = hold_release(hold=hold, status=HoldStatus.EXPIRED)
+            with transaction.atomic():
+                released = hold_release(hold=hold, status=HoldStatus.EXPIRED)
+                account = Account.objects.get(pk=released.account_id)  # as it stands after the release
+                if account.owner_id is not None:
+                    wallet_balance_push(wallet=account)
         except HoldNotActive:  # captured meanwhile: nothing to expire
             continue
         expired += released.status == HoldStatus.EXPIRED

@@ -8,6 +8,8 @@ class PaymentsConfig(AppConfig):
         from payments import (
             checks,  # noqa: F401  (registers the deploy checks of the configured partners)
             outbox_handlers,
+            retention,
         )
 
         outbox_handlers.register()
+        retention.register()

@@ -9,6 +9,8 @@ class ProvidersConfig(AppConfig):
             checks,  # noqa: F401  (registers the deploy checks of the configured partners)
             metrics,  # noqa: F401  (registers the pending-rounds figures of /metrics)
             outbox_handlers,
+            retention,
         )
 
         outbox_handlers.register()
+        retention.register()

@@ -13,7 +13,20 @@ JOBS: dict[str, tuple[str, int | dict, dict]] = {
     "providers-sync-catalogues": ("providers.sync_catalogues", 3600, {}),
     "providers-resolve-pending-rounds": ("providers.resolve_pending_rounds", 300, {}),
     "payments-poll-pending": ("payments.poll_pending", 60, {}),
+    "payments-expire-deposits": ("payments.expire_deposits", 300, {}),
     "payments-purge-webhook-rejections": ("payments.purge_webhook_rejections", 86400, {}),
+    # Retention (core.retention): each policy purged once a day, at night, in batches.
+    "payments-purge-webhook-deliveries": (
+        "core.retention_purge",
+        {"minute": "10", "hour": "3"},
+        {"policy": "webhook_deliveries"},
+    ),
+    "providers-purge-wallet-callbacks": (
+        "core.retention_purge",
+        {"minute": "20", "hour": "3"},
+        {"policy": "wallet_callbacks"},
+    ),
+    "outbox-purge": ("core.retention_purge", {"minute": "30", "hour": "3"}, {"policy": "outbox_messages"}),
     "reconcile-yesterday": ("backoffice.reconcile_day", {"minute": "30", "hour": "2"}, {}),
     "ledger-audit": ("backoffice.ledger_audit", {"minute": "15", "hour": "*"}, {}),
 }

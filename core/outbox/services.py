@@ -238,10 +238,3 @@ def outbox_cancel(*, message_id: int, reason: str, actor=None) -> OutboxMessage:
             audit_record(actor=actor, action="outbox.cancel", target=message, before=before,
                          after={"status": message.status}, reason=reason)  # fmt: skip
     return message
-
-
-def outbox_purge(*, before: datetime) -> int:
-    """Retention: delete closed messages (and their attempts) last touched before `before`; open ones are kept."""
-    closed = [s for s in OutboxStatus.values if s not in OutboxStatus.open()]
-    deleted, _ = OutboxMessage.objects.filter(status__in=closed, updated_at__lt=before).delete()
-    return deleted

@@ -30,16 +30,15 @@ from payments.interface import (
     GatewayAdapter,
     GatewayOutcome,
     GatewayPaymentUnknown,
-    GatewayStatus,
     PaymentOrder,
 )
 from payments.kyc import kyc_adapter
 from payments.models import Gateway, Payment, PaymentKind, PaymentStatus
 from payments.registry import adapter_for
+from payments.services.polling import payment_gateway_status_apply
 from payments.services.transitions import (
     payment_balance_push,
     payment_lock,
-    payment_outcome_apply,
     payment_transition,
 )
 
@@ -243,27 +242,4 @@ def _payout_settle_from_gateway(payment: Payment, adapter: GatewayAdapter, *, re
             to=PaymentStatus.REVIEW,
             reason=f"refused by the gateway ({refusal}) and its status cannot be asked ({exc})",
         ).payment
-    return _gateway_status_apply(payment, status, source="status lookup after a refusal")
-
-
-def _gateway_status_apply(payment: Payment, status: GatewayStatus, *, source: str) -> Payment:
-    """The gateway has the payout: record its reference (pending), then apply its outcome with the amount check."""
-    with transaction.atomic():
-        payment_transition(
-            payment_id=payment.pk,
-            to=PaymentStatus.PENDING,
-            reason=f"{source}: the gateway has it as {status.reference}",
-            gateway_reference=status.reference,
-        )
-        if status.outcome != GatewayOutcome.PENDING or (status.amount, status.currency) != (
-            payment.amount,
-            payment.currency,
-        ):
-            payment_outcome_apply(
-                payment_id=payment.pk,
-                outcome=status.outcome,
-                amount=status.amount,
-                currency=status.currency,
-                source=source,
-            )
-    return Payment.objects.select_related("gateway").get(pk=payment.pk)
+    return payment_gateway_status_apply(payment=payment, status=status, source="status lookup after a refusal")

@@ -12,12 +12,44 @@ from django.db.models import Q
 from django.utils import timezone
 
 from core.outbox.services import outbox_enqueue, outbox_hasten
-from payments.interface import GatewayOutcome
+from payments.interface import GatewayOutcome, GatewayStatus
 from payments.models import Payment, PaymentKind, PaymentStatus
 from payments.registry import adapter_for
-from payments.services.transitions import payment_outcome_apply
+from payments.services.transitions import payment_outcome_apply, payment_transition
 
 logger = logging.getLogger(__name__)
+
+
+def payment_gateway_status(payment: Payment) -> GatewayStatus:
+    """What the gateway says about one payment: by its reference, or by our id when its answer to the order never
+    came (GatewayPaymentUnknown: it has no such order). PartnerError propagates."""
+    return adapter_for(payment.gateway).fetch_status(
+        reference=payment.gateway_reference, payment_id=str(payment.pk), kind=payment.kind
+    )
+
+
+def payment_gateway_status_apply(*, payment: Payment, status: GatewayStatus, source: str) -> Payment:
+    """The gateway has the payment: record its reference (pending), then apply its outcome with the amount check
+    (a payment it still has pending with another amount or currency goes to review too)."""
+    with transaction.atomic():
+        payment_transition(
+            payment_id=payment.pk,
+            to=PaymentStatus.PENDING,
+            reason=f"{source}: the gateway has it as {status.reference}",
+            gateway_reference=status.reference,
+        )
+        if status.outcome != GatewayOutcome.PENDING or (status.amount, status.currency) != (
+            payment.amount,
+            payment.currency,
+        ):
+            payment_outcome_apply(
+                payment_id=payment.pk,
+                outcome=status.outcome,
+                amount=status.amount,
+                currency=status.currency,
+                source=source,
+            )
+    return Payment.objects.select_related("gateway").get(pk=payment.pk)
 
 
 def payment_status_refresh(*, payment_id) -> str:
@@ -26,9 +58,7 @@ def payment_status_refresh(*, payment_id) -> str:
     payment = Payment.objects.select_related("gateway").get(pk=payment_id)
     if payment.status != PaymentStatus.PENDING or not payment.gateway_reference:
         return "skipped"
-    status = adapter_for(payment.gateway).fetch_status(
-        reference=payment.gateway_reference, payment_id=str(payment.pk), kind=payment.kind
-    )
+    status = payment_gateway_status(payment)
     if status.outcome == GatewayOutcome.PENDING:
         # Touch it so the next poll waits its turn again instead of asking every minute.
         Payment.objects.filter(pk=payment.pk, status=PaymentStatus.PENDING).update(updated_at=timezone.now())
@@ -42,13 +72,17 @@ def payment_status_refresh(*, payment_id) -> str:
     )
 
 
+def status_poll_key(payment_id) -> str:
+    return f"status-poll:{payment_id}"
+
+
 def status_poll_intent(payment: Payment):
     """The intent to ask the gateway about one pending payment (one open per payment)."""
     from payments.services.orders import STATUS_POLL
 
     return outbox_enqueue(
         kind=STATUS_POLL,
-        key=f"status-poll:{payment.pk}",
+        key=status_poll_key(payment.pk),
         payload={"payment_id": str(payment.pk)},
         partner=payment.gateway.outbound_name,
         subject=f"payment:{payment.pk}",

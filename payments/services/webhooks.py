@@ -10,7 +10,6 @@ import hashlib
 import logging
 import uuid
 from collections.abc import Mapping
-from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -289,12 +288,3 @@ def webhook_delivery_reprocess(*, delivery_id) -> str:
     except ApplicationError as exc:
         return exc.code
     return delivery.outcome
-
-
-def webhook_rejections_purge(*, older_than_days: int) -> int:
-    """Delete the summaries of deliveries whose signature failed, older than the retention (a beat job)."""
-    cutoff = timezone.now() - timedelta(days=older_than_days)
-    deleted, _ = WebhookDelivery.objects.filter(
-        signature_verdict=WebhookDelivery.Signature.INVALID, received_at__lt=cutoff, processed_event__isnull=True
-    ).delete()
-    return deleted

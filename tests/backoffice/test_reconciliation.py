@@ -152,3 +152,34 @@ def test_the_wallet_report_lists_rollbacks_as_the_platform_has_them(sandbox, mak
     assert WalletTransaction.objects.filter(status="rolled_back").count() == 1
     run = reconciliation_run(job=JobRun.Job.RECONCILE_PROVIDER, partner_code="sandbox", day=timezone.now().date())
     assert run.status == JobRun.Status.CLEAN and run.lines_checked == 2
+
+
+def _discrepancy_samples() -> dict[tuple[str, str, str], float]:
+    from core.metrics import metrics_exposition
+
+    samples = {}
+    for line in metrics_exposition().decode().splitlines():
+        if line.startswith("casino_reconciliation_discrepancies_open{"):
+            labels, value = line.rsplit(" ", 1)
+            pairs = dict(part.split("=", 1) for part in labels.split("{", 1)[1].rstrip("}").split(","))
+            key = tuple(pairs[name].strip('"') for name in ("check", "partner", "kind"))
+            samples[key] = float(value)
+    return samples
+
+
+def test_unresolved_discrepancies_are_served_at_metrics_until_staff_resolve_them(make_player, fund, staff):
+    """The figure the reconciliation alerts watch (deploy/monitoring): one series per check, partner and kind."""
+    from backoffice.services.adjustments import discrepancy_close
+
+    assert _discrepancy_samples() == {}
+    wallet = fund(make_player(), 1_000)
+    Account.objects.filter(pk=wallet.pk).update(balance=999)
+    run = ledger_audit_run()
+    Account.objects.filter(pk=wallet.pk).update(balance=1_000)
+    found = run.discrepancies.count()
+    assert _discrepancy_samples() == {("ledger_audit", "", "ledger_invariant"): found}
+
+    closer = staff()
+    for discrepancy in run.discrepancies.all():
+        discrepancy_close(actor=closer, discrepancy_id=discrepancy.pk, note="drift put back")
+    assert _discrepancy_samples() == {}

@@ -26,3 +26,17 @@ def test_jobs_are_seeded_once_and_staff_edits_last_across_beat_restarts(settings
 
     edited = PeriodicTask.objects.get(name="payments-poll-pending")
     assert (edited.interval.every, edited.enabled) == (600, False)
+
+
+def test_every_job_names_a_task_the_worker_knows_and_every_purge_a_retention_policy():
+    from casino.celery import app
+    from core.retention import retention_policies
+
+    app.loader.import_default_modules()
+    policies = {policy.name for policy in retention_policies()}
+    for name, (task, _every, kwargs) in JOBS.items():
+        assert task in app.tasks, f"{name}: no task {task}"
+        if task == "core.retention_purge":
+            assert kwargs["policy"] in policies, name
+    purged = {kwargs["policy"] for task, _every, kwargs in JOBS.values() if task == "core.retention_purge"}
+    assert purged == policies - {"webhook_rejections"}  # that one keeps its own task, payments.purge_webhook_rejections

@@ -16,10 +16,10 @@ from core.outbox.services import (
     outbox_cancel,
     outbox_deliver,
     outbox_enqueue,
-    outbox_purge,
     outbox_retry,
     outbox_sweep,
 )
+from core.retention import retention_purge
 
 pytestmark = pytest.mark.django_db
 
@@ -158,8 +158,35 @@ def test_staff_retry_and_cancel_are_audited(django_user_model):
     assert actions == [("ops", "outbox.retry", str(dead.pk)), ("ops", "outbox.cancel", str(other.pk))]
 
 
-def test_purge_keeps_open_messages():
-    open_message, closed = enqueue("open"), enqueue("closed")
-    outbox_deliver(message_id=closed.pk)
-    assert outbox_purge(before=timezone.now() + timedelta(seconds=1)) >= 1
-    assert list(OutboxMessage.objects.values_list("pk", flat=True)) == [open_message.pk]
+def test_purge_takes_delivered_and_cancelled_messages_past_the_retention_in_batches(settings):
+    """Open messages, dead letters and refusals wait for a worker or staff however old they are."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.OUTBOX_RETENTION_DAYS = 90
+    script.extend(["ok", "ok", "ok", "ok", "refuse", "down", "down", "down"])
+    delivered = [enqueue(f"delivered-{n}") for n in range(3)]
+    for message in delivered:
+        outbox_deliver(message_id=message.pk)
+    recent = enqueue("recent")
+    outbox_deliver(message_id=recent.pk)
+    refused, dead, cancelled = enqueue("refused"), enqueue("dead"), enqueue("cancelled")
+    enqueue("waiting")
+    outbox_deliver(message_id=refused.pk)
+    for _ in range(3):
+        OutboxMessage.objects.filter(pk=dead.pk).update(next_attempt_at=timezone.now())
+        outbox_deliver(message_id=dead.pk)
+    outbox_cancel(message_id=cancelled.pk, reason="not needed")
+    assert OutboxMessage.objects.get(pk=dead.pk).status == OutboxStatus.DEAD
+    long_ago = timezone.now() - timedelta(days=91)
+    OutboxMessage.objects.exclude(pk=recent.pk).update(created_at=long_ago, updated_at=long_ago)
+
+    with CaptureQueriesContext(connection) as queries:
+        assert retention_purge(policy="outbox_messages", batch_size=3) == 4  # three delivered, one cancelled
+    deletes = [q["sql"] for q in queries.captured_queries if q["sql"].startswith('DELETE FROM "outbox_outboxmessage"')]
+    assert len(deletes) == 2  # a batch of three, then one
+
+    left = dict(OutboxMessage.objects.values_list("key", "status"))
+    assert left == {"recent": "delivered", "refused": "refused", "dead": "dead", "waiting": "pending"}
+    assert not OutboxAttempt.objects.filter(message__key__startswith="delivered").exists()
+    assert OutboxAttempt.objects.filter(message__key="dead").count() == 3
