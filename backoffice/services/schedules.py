@@ -16,6 +16,8 @@ JOBS: dict[str, tuple[str, int | dict, dict]] = {
     "payments-purge-webhook-rejections": ("payments.purge_webhook_rejections", 86400, {}),
     "reconcile-yesterday": ("backoffice.reconcile_day", {"minute": "30", "hour": "2"}, {}),
     "ledger-audit": ("backoffice.ledger_audit", {"minute": "15", "hour": "*"}, {}),
+    # Jurisdiction cells only (a no-op elsewhere): other cells' catalogue edits reach this cell's replica.
+    "core-catalogue-pull": ("core.catalogue_pull", 60, {}),
 }
 
 
