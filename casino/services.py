@@ -23,6 +23,7 @@ from casino.models import KycStatus, KycStatusChange, PlayerProfile, RevokedToke
 from core.errors import ApplicationError, TooManyRequests, ValidationFailed
 from core.geo import CountryBlocked, geo_check
 from core.money import CURRENCY_EXPONENTS
+from core.shards import jurisdiction_check
 from core.throttling import username_key
 from ledger.services import wallet_get_or_create
 
@@ -67,6 +68,7 @@ def player_register(*, username: str, password: str, email: str, country: str, c
     if errors:
         raise ValidationFailed(errors=errors)
     geo_check(countries=[country])  # the country typed; the API view checked the request's own
+    jurisdiction_check(country=country)  # a jurisdiction cell registers its own countries' players only
     try:
         with transaction.atomic():
             user = user_model.objects.create_user(username=username, email=email, password=password)

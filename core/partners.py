@@ -17,6 +17,7 @@ from django.db import models, transaction
 
 from core.crypto import EncryptedTextField
 from core.outbound import OutboundClient
+from core.shards import catalogue_changed
 from core.soap import SoapHmacAuth, soap_service
 from core.tls import TlsMaterial
 
@@ -203,6 +204,7 @@ def partner_changed(model: type[PartnerConnection]) -> None:
     the shared version token, now and again once the change commits (a process that reloaded the row in between
     read it as it was before the commit)."""
     rows = _rows_of(model)
+    catalogue_changed()  # in a jurisdiction cell: copy the write into this cell's replica first (core.shards)
 
     def announce() -> None:
         rows.drop()

@@ -29,6 +29,8 @@ JOBS: dict[str, tuple[str, int | dict, dict]] = {
     "outbox-purge": ("core.retention_purge", {"minute": "30", "hour": "3"}, {"policy": "outbox_messages"}),
     "reconcile-yesterday": ("backoffice.reconcile_day", {"minute": "30", "hour": "2"}, {}),
     "ledger-audit": ("backoffice.ledger_audit", {"minute": "15", "hour": "*"}, {}),
+    # Jurisdiction cells only (a no-op elsewhere): other cells' catalogue edits reach this cell's replica.
+    "core-catalogue-pull": ("core.catalogue_pull", 60, {}),
 }
 
 

@@ -35,7 +35,7 @@ class RegisterApi(APIView):
         responses={
             201: RegisterOutputSerializer,
             400: problem("validation_error"),
-            403: problem("country_blocked"),
+            403: problem("country_blocked; country_not_served: this jurisdiction's site does not serve the country"),
         },
         tags=["auth"],
     )

@@ -1,5 +1,7 @@
 """Django core: apps, middleware, database, cache, templates, logging."""
 
+from django.core.exceptions import ImproperlyConfigured
+
 from .env import BASE_DIR, VAR_DIR, env
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
@@ -121,6 +123,27 @@ else:
     # A cheap check when a connection is taken (from the pool or reused): a restarted server costs one error, not many.
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["default"]["TEST"] = {"TEMPLATE": env.str("DATABASE_TEST_TEMPLATE", default="") or None}
+
+# Jurisdiction cells (docs/SHARDING.md): this deployment serves one jurisdiction from its own DATABASE_URL, and the
+# catalogue staff edit (CATALOGUE_MODELS) lives in the shared CATALOGUE_DATABASE_URL, replicated into this database by
+# core.shards. Empty (the default): one database for everything, as before. Both must be PostgreSQL.
+CATALOGUE_DATABASE_URL = env.str("CATALOGUE_DATABASE_URL", default="")
+# This cell's name, and the countries whose players it registers (ISO 3166 alpha-2; empty: any country).
+JURISDICTION = env.str("JURISDICTION", default="")
+JURISDICTION_COUNTRIES = [code.strip().upper() for code in env.list("JURISDICTION_COUNTRIES", default=[]) if code]
+# Shared by every cell. Circuit-breaker policies and blocked countries stay per cell: a breaker's state lives in the
+# cell's own Redis and a partner may be slow from one region only; the blocked list follows each licence.
+CATALOGUE_MODELS = ["providers.Provider", "providers.Game", "payments.Gateway"]
+# Called after a catalogue pull changed this cell's replica (the partner row caches are dropped by the kernel itself).
+CATALOGUE_CHANGED_HOOKS = ["providers.services.catalog.games_cache_invalidate"]
+DATABASE_ROUTERS: list[str] = []
+if CATALOGUE_DATABASE_URL:
+    DATABASES["catalogue"] = env.db("CATALOGUE_DATABASE_URL")
+    if "postgresql" not in DATABASES["default"]["ENGINE"] or "postgresql" not in DATABASES["catalogue"]["ENGINE"]:
+        raise ImproperlyConfigured("CATALOGUE_DATABASE_URL and DATABASE_URL must both be PostgreSQL (postgres://...)")
+    # Written by staff edits and read by the pull job only: Django's own short-lived connections, no pool.
+    DATABASES["catalogue"].update(CONN_MAX_AGE=0, CONN_HEALTH_CHECKS=True)
+    DATABASE_ROUTERS = ["core.shards.CatalogueRouter"]
 
 REDIS_URL = env.str("REDIS_URL", default="")
 CACHE_KEY_PREFIX = env.str("CACHE_KEY_PREFIX", default="casino")

@@ -11,8 +11,9 @@ import logging
 import time
 
 from django.core.cache import cache
-from django.db import transaction
+from django.db import router, transaction
 
+from core.shards import catalogue_changed
 from providers.interface import GameInfo
 from providers.models import Game, Provider
 from providers.registry import adapter_for
@@ -38,7 +39,10 @@ def games_cache_version() -> int:
 
 
 def games_cache_invalidate() -> None:
-    """Make every cached copy of the catalogue stale (after commit, so no reader caches the old rows again)."""
+    """Make every cached copy of the catalogue stale (after commit, so no reader caches the old rows again).
+
+    In a jurisdiction cell the catalogue is written to its own database and read from this cell's replica: the
+    replica is refreshed first, on the same commit (core.shards), and the pull calls this again once it commits."""
 
     def bump():
         try:
@@ -46,14 +50,15 @@ def games_cache_invalidate() -> None:
         except ValueError:  # no version yet: start one above any a reader could have cached
             cache.set(GAMES_VERSION_KEY, _version_start(), timeout=None)
 
-    transaction.on_commit(bump)
+    catalogue_changed()
+    transaction.on_commit(bump, using=router.db_for_write(Game))
 
 
 def games_upsert(*, provider: Provider, games: list[GameInfo], disable_missing: bool = True) -> dict[str, int]:
     """Create or update the provider's games; games the provider no longer lists are disabled, never deleted
     (rounds refer to them)."""
     counts = {"created": 0, "updated": 0, "disabled": 0}
-    with transaction.atomic():
+    with transaction.atomic(using=router.db_for_write(Game)):  # the catalogue database in a jurisdiction cell
         existing = {g.code: g for g in Game.objects.select_for_update().filter(provider=provider)}
         for info in games:
             fields = {
