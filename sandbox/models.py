@@ -24,6 +24,9 @@ class SandboxGatewayPayment(models.Model):
     settled_currency = models.CharField(max_length=3, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     callback_url = models.URLField(max_length=500, blank=True)
+    orders_received = models.PositiveIntegerField(
+        default=1, help_text="Orders received under this merchant reference (a repeat is answered, never doubled)."
+    )
     webhook_attempts = models.PositiveIntegerField(default=0)
     webhook_delivered_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -13,6 +13,7 @@ import secrets
 import requests
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from core.money import to_major
@@ -56,29 +57,21 @@ def sandbox_payment_create(
     `refuse_duplicate`, a repeated merchant reference is refused instead (SandboxDuplicate), as some gateways do."""
     if to_major(amount, currency) == DECLINED_AMOUNT:
         raise SandboxRefusal(f"The sandbox declines the amount {DECLINED_AMOUNT}.")
-    existing = SandboxGatewayPayment.objects.filter(
-        channel=channel, kind=kind, merchant_reference=merchant_reference
-    ).first()
-    if existing is not None and refuse_duplicate:
-        raise SandboxDuplicate(f"duplicate merchant reference {merchant_reference}")
+    same_order = {"channel": channel, "kind": kind, "merchant_reference": merchant_reference}
+    existing = SandboxGatewayPayment.objects.filter(**same_order).first()
     if existing is None:
         try:
             with transaction.atomic():
-                existing = SandboxGatewayPayment.objects.create(
-                    reference=f"sbx_{secrets.token_hex(12)}",
-                    channel=channel,
-                    kind=kind,
-                    merchant_reference=merchant_reference,
-                    amount=amount,
-                    currency=currency,
-                    callback_url=callback_url,
-                )
+                return SandboxGatewayPayment.objects.create(
+                    reference=f"sbx_{secrets.token_hex(12)}", amount=amount, currency=currency,
+                    callback_url=callback_url, **same_order,
+                )  # fmt: skip
         except IntegrityError:
-            if refuse_duplicate:
-                raise SandboxDuplicate(f"duplicate merchant reference {merchant_reference}") from None
-            existing = SandboxGatewayPayment.objects.get(
-                channel=channel, kind=kind, merchant_reference=merchant_reference
-            )
+            existing = SandboxGatewayPayment.objects.get(**same_order)
+    # A repeated order: counted (what the vendor received), never a second payment.
+    SandboxGatewayPayment.objects.filter(pk=existing.pk).update(orders_received=F("orders_received") + 1)
+    if refuse_duplicate:
+        raise SandboxDuplicate(f"duplicate merchant reference {merchant_reference}")
     if (existing.amount, existing.currency) != (amount, currency):
         raise SandboxRefusal("This merchant reference was used for another amount.")
     return existing
