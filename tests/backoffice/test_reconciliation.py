@@ -14,7 +14,7 @@ from payments.models import Payment, PaymentStatus
 from providers.models import Round, RoundStatus, WalletTransaction
 from sandbox.models import SandboxGatewayPayment, SandboxProviderEntry
 from sandbox.provider.seamless import sandbox_seamless_round, sandbox_seamless_session_open
-from tests.payments.conftest import post_order, sandbox_complete
+from tests.payments.conftest import gateway_calls, post_order, sandbox_complete
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -152,3 +152,24 @@ def test_the_wallet_report_lists_rollbacks_as_the_platform_has_them(sandbox, mak
     assert WalletTransaction.objects.filter(status="rolled_back").count() == 1
     run = reconciliation_run(job=JobRun.Job.RECONCILE_PROVIDER, partner_code="sandbox", day=timezone.now().date())
     assert run.status == JobRun.Status.CLEAN and run.lines_checked == 2
+
+
+def test_a_gateway_report_failing_its_schema_fails_the_run_as_the_gateways_schema_error(business):
+    from core.metrics import PARTNER_ERRORS
+
+    def schema_errors() -> float:
+        return PARTNER_ERRORS.labels(provider="gateway:sandbox", operation="settlement_report",
+                                     error_class="schema")._value.get()  # fmt: skip
+
+    before, failed_calls = schema_errors(), gateway_calls("settlement_report", "error")
+    # A completed line of a kind the report's schema does not know.
+    SandboxGatewayPayment.objects.create(reference="sbx_refund", channel="rest", kind="refund",
+                                         merchant_reference=str(uuid.uuid4()), amount=500, currency="EUR",
+                                         status="succeeded", settled_amount=500, settled_currency="EUR",
+                                         completed_at=timezone.now())  # fmt: skip
+
+    run = reconciliation_run(job=JobRun.Job.RECONCILE_GATEWAY, partner_code="sandbox", day=timezone.now().date())
+
+    assert run.status == JobRun.Status.FAILED and "does not match the schema" in run.error
+    # Read inside the call, as every other answer: counted as the gateway's schema error, not as a good call.
+    assert (schema_errors(), gateway_calls("settlement_report", "error")) == (before + 1, failed_calls + 1)

@@ -21,6 +21,7 @@ from payments.interface import (
     GatewayAcceptance,
     GatewayAdapter,
     GatewayEvent,
+    GatewayOutcome,
     GatewayPaymentUnknown,
     GatewaySettlementLine,
     GatewaySettlementReport,
@@ -106,17 +107,25 @@ class SandboxRestAdapter(GatewayAdapter):
     def settlement_report(self, *, day: date | None, cursor: str = "") -> GatewaySettlementReport:
         query = urlencode({k: v for k, v in (("date", day.isoformat() if day else ""), ("cursor", cursor)) if v})
         path = "api/reports/settlements" + (f"?{query}" if query else "")
-        answer = self.gateway.outbound_client().request("GET", path, operation="settlement_report")
+        # Read inside the call, like every other answer: a report failing its schema counts against the gateway.
+        return self.gateway.outbound_client().request(
+            "GET", path, operation="settlement_report", parse=self._report_from
+        )
+
+    def _report_from(self, answer) -> GatewaySettlementReport:
         errors = SCHEMAS.errors("settlement_report", answer)
         if errors:
-            raise PartnerUnavailable(f"gateway {self.gateway.code}: report does not match the schema: {errors}")
+            raise PartnerPayloadInvalid(f"gateway {self.gateway.code}: report does not match the schema: {errors}")
         lines = []
         for item in answer["items"]:
-            status = self._status(item)
+            try:
+                amount = to_minor(item["amount"], item["currency"])
+            except MoneyError as exc:
+                raise PartnerPayloadInvalid(f"gateway {self.gateway.code}: bad amount in report: {exc}") from None
             lines.append(GatewaySettlementLine(
-                payment_id=item["merchant_reference"], reference=status.reference, outcome=status.outcome,
-                kind="withdrawal" if item["kind"] == "payout" else "deposit", amount=status.amount,
-                currency=status.currency,
+                payment_id=item["merchant_reference"], reference=item["reference"],
+                outcome=GatewayOutcome(item["status"]), kind="withdrawal" if item["kind"] == "payout" else "deposit",
+                amount=amount, currency=item["currency"],
             ))  # fmt: skip
         return GatewaySettlementReport(lines=lines, next_cursor=answer.get("next_cursor") or "")
 
