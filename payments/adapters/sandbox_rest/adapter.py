@@ -21,9 +21,7 @@ from payments.interface import (
     GatewayAcceptance,
     GatewayAdapter,
     GatewayEvent,
-    GatewayOutcome,
     GatewayPaymentUnknown,
-    GatewaySettlementLine,
     GatewaySettlementReport,
     GatewayStatus,
     PaymentOrder,
@@ -116,17 +114,14 @@ class SandboxRestAdapter(GatewayAdapter):
         errors = SCHEMAS.errors("settlement_report", answer)
         if errors:
             raise PartnerPayloadInvalid(f"gateway {self.gateway.code}: report does not match the schema: {errors}")
-        lines = []
-        for item in answer["items"]:
-            try:
-                amount = to_minor(item["amount"], item["currency"])
-            except MoneyError as exc:
-                raise PartnerPayloadInvalid(f"gateway {self.gateway.code}: bad amount in report: {exc}") from None
-            lines.append(GatewaySettlementLine(
-                payment_id=item["merchant_reference"], reference=item["reference"],
-                outcome=GatewayOutcome(item["status"]), kind="withdrawal" if item["kind"] == "payout" else "deposit",
-                amount=amount, currency=item["currency"],
-            ))  # fmt: skip
+        lines = [
+            self.reported_line(
+                payment_id=item["merchant_reference"], reference=item["reference"], status=item["status"],
+                kind="withdrawal" if item["kind"] == "payout" else "deposit", amount=item["amount"],
+                currency=item["currency"],
+            )
+            for item in answer["items"]
+        ]  # fmt: skip
         return GatewaySettlementReport(lines=lines, next_cursor=answer.get("next_cursor") or "")
 
     def verify_and_parse_webhook(
