@@ -16,7 +16,7 @@ from datetime import date
 from decimal import Decimal
 
 from core.money import MoneyError, to_minor
-from core.outbound import PartnerRejected, PartnerUnavailable
+from core.outbound import PartnerPayloadInvalid, PartnerRejected, PartnerUnavailable
 
 
 class GatewayPaymentUnknown(PartnerRejected):
@@ -129,6 +129,18 @@ class GatewayAdapter(abc.ABC):
         except MoneyError as exc:
             raise PartnerUnavailable(f"gateway {self.gateway.code}: bad amount in answer: {exc}") from None
         return GatewayStatus(reference=reference, outcome=GatewayOutcome(status), amount=minor, currency=currency)
+
+    def reported_line(
+        self, *, payment_id: str, reference: str, kind: str, status: str, amount: str | Decimal, currency: str
+    ) -> GatewaySettlementLine:
+        """A settlement report's line as the gateway wrote it (schema-checked already; `kind` in the platform's words);
+        an amount that is no money in its currency makes the report unbelievable: PartnerPayloadInvalid."""
+        try:
+            minor = to_minor(amount, currency)
+        except MoneyError as exc:
+            raise PartnerPayloadInvalid(f"gateway {self.gateway.code}: bad amount in report: {exc}") from None
+        return GatewaySettlementLine(payment_id=payment_id, reference=reference, kind=kind,
+                                     outcome=GatewayOutcome(status), amount=minor, currency=currency)  # fmt: skip
 
     def settlement_report(self, *, day: date | None, cursor: str = "") -> GatewaySettlementReport:
         """One page of the gateway's settlement report for a UTC day (every day when None), after `cursor`."""

@@ -24,6 +24,9 @@ class SandboxGatewayPayment(models.Model):
     settled_currency = models.CharField(max_length=3, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     callback_url = models.URLField(max_length=500, blank=True)
+    orders_received = models.PositiveIntegerField(
+        default=1, help_text="Orders received under this merchant reference (a repeat is answered, never doubled)."
+    )
     webhook_attempts = models.PositiveIntegerField(default=0)
     webhook_delivered_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -41,13 +44,17 @@ class SandboxGatewayPayment(models.Model):
 
 
 class SandboxProviderEntry(models.Model):
-    """What the sandbox game provider settled: rounds played through its API and seamless-wallet moves its driver
-    made at a platform. Its settlement report lists these (the vendor's books, for the platform's reconciliation)."""
+    """What a sandbox studio settled: rounds played through its API and seamless-wallet moves its driver made at a
+    platform, each in its studio's books. Its settlement report lists these (the vendor's books, for the platform's
+    reconciliation)."""
 
     class Kind(models.TextChoices):
         ROUND = "round"
         WALLET = "wallet"
 
+    studio = models.CharField(
+        max_length=32, default="sandbox", help_text="Whose books: the studio's provider code (sandbox, sandbox_soap)."
+    )
     kind = models.CharField(max_length=8, choices=Kind.choices)
     ref = models.CharField(max_length=150, help_text="The round reference, or the wallet transaction id.")
     action = models.CharField(max_length=16, blank=True, help_text="Wallet moves: bet, win or rollback.")
@@ -60,7 +67,7 @@ class SandboxProviderEntry(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["kind", "ref"], name="sandbox_provider_entry_unique")]
+        constraints = [models.UniqueConstraint(fields=["studio", "kind", "ref"], name="sandbox_provider_entry_unique")]
 
     def __str__(self):
         return f"{self.kind} {self.ref}"

@@ -9,10 +9,12 @@ from __future__ import annotations
 import json
 import logging
 import secrets
+from datetime import UTC, date, datetime, time, timedelta
 
 import requests
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from core.money import to_major
@@ -56,29 +58,21 @@ def sandbox_payment_create(
     `refuse_duplicate`, a repeated merchant reference is refused instead (SandboxDuplicate), as some gateways do."""
     if to_major(amount, currency) == DECLINED_AMOUNT:
         raise SandboxRefusal(f"The sandbox declines the amount {DECLINED_AMOUNT}.")
-    existing = SandboxGatewayPayment.objects.filter(
-        channel=channel, kind=kind, merchant_reference=merchant_reference
-    ).first()
-    if existing is not None and refuse_duplicate:
-        raise SandboxDuplicate(f"duplicate merchant reference {merchant_reference}")
+    same_order = {"channel": channel, "kind": kind, "merchant_reference": merchant_reference}
+    existing = SandboxGatewayPayment.objects.filter(**same_order).first()
     if existing is None:
         try:
             with transaction.atomic():
-                existing = SandboxGatewayPayment.objects.create(
-                    reference=f"sbx_{secrets.token_hex(12)}",
-                    channel=channel,
-                    kind=kind,
-                    merchant_reference=merchant_reference,
-                    amount=amount,
-                    currency=currency,
-                    callback_url=callback_url,
-                )
+                return SandboxGatewayPayment.objects.create(
+                    reference=f"sbx_{secrets.token_hex(12)}", amount=amount, currency=currency,
+                    callback_url=callback_url, **same_order,
+                )  # fmt: skip
         except IntegrityError:
-            if refuse_duplicate:
-                raise SandboxDuplicate(f"duplicate merchant reference {merchant_reference}") from None
-            existing = SandboxGatewayPayment.objects.get(
-                channel=channel, kind=kind, merchant_reference=merchant_reference
-            )
+            existing = SandboxGatewayPayment.objects.get(**same_order)
+    # A repeated order: counted (what the vendor received), never a second payment.
+    SandboxGatewayPayment.objects.filter(pk=existing.pk).update(orders_received=F("orders_received") + 1)
+    if refuse_duplicate:
+        raise SandboxDuplicate(f"duplicate merchant reference {merchant_reference}")
     if (existing.amount, existing.currency) != (amount, currency):
         raise SandboxRefusal("This merchant reference was used for another amount.")
     return existing
@@ -98,6 +92,22 @@ def sandbox_payment_get(*, reference: str) -> SandboxGatewayPayment:
     if payment is None:
         raise SandboxNotFound(reference)
     return payment
+
+
+REPORT_PAGE_SIZE = 100
+
+
+def sandbox_settlement_page(*, channel: str, day: date | None, cursor: str = "", limit: int = REPORT_PAGE_SIZE):
+    """One page of a sandbox gateway's settlement report: its payments and payouts completed on `day` (UTC; every day
+    when None) after `cursor`, oldest first, and the next page's cursor ("" on the last). ValueError: a bad cursor."""
+    completed = SandboxGatewayPayment.objects.filter(channel=channel, completed_at__isnull=False).order_by("id")
+    if day is not None:
+        start = datetime.combine(day, time.min, tzinfo=UTC)
+        completed = completed.filter(completed_at__gte=start, completed_at__lt=start + timedelta(days=1))
+    if cursor:
+        completed = completed.filter(id__gt=int(cursor))
+    page = list(completed[: limit + 1])
+    return page[:limit], str(page[limit - 1].id) if len(page) > limit else ""
 
 
 def sandbox_payment_complete(

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import UTC, date, datetime, timedelta
-from datetime import time as day_start_time
+from datetime import date
 
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
@@ -28,6 +27,7 @@ from sandbox.gateway.services import (
     sandbox_payment_complete,
     sandbox_payment_create,
     sandbox_payment_get,
+    sandbox_settlement_page,
 )
 from sandbox.models import SandboxGatewayPayment
 from sandbox.signature import platform_call_verify
@@ -133,9 +133,6 @@ def payment_by_merchant_reference(request, kind: str, merchant_reference: str):
     return JsonResponse(_payment_json(request, payment))
 
 
-REPORT_PAGE_SIZE = 100
-
-
 @require_http_methods(["GET"])
 def settlement_report(request):
     """The vendor's settlement report: payments and payouts completed on ?date=YYYY-MM-DD (UTC; every day without it),
@@ -144,22 +141,15 @@ def settlement_report(request):
         _authenticated(request)
     except SignatureError as exc:
         return _vendor_error(401, exc.code, exc.detail)
-    completed = SandboxGatewayPayment.objects.filter(
-        channel=SandboxGatewayPayment.Channel.REST, completed_at__isnull=False
-    ).order_by("id")
     try:
-        if request.GET.get("date"):
-            start = datetime.combine(date.fromisoformat(request.GET["date"]), day_start_time.min, tzinfo=UTC)
-            completed = completed.filter(completed_at__gte=start, completed_at__lt=start + timedelta(days=1))
-        if request.GET.get("cursor"):
-            completed = completed.filter(id__gt=int(request.GET["cursor"]))
+        day = date.fromisoformat(request.GET["date"]) if request.GET.get("date") else None
+        page, next_cursor = sandbox_settlement_page(
+            channel=SandboxGatewayPayment.Channel.REST, day=day, cursor=request.GET.get("cursor", "")
+        )
     except ValueError as exc:
         return _vendor_error(400, "bad_request", str(exc))
-    page = list(completed[: REPORT_PAGE_SIZE + 1])
-    items = [_payment_json(request, payment) | {"completed_at": payment.completed_at.isoformat()}
-             for payment in page[:REPORT_PAGE_SIZE]]  # fmt: skip
-    more = len(page) > REPORT_PAGE_SIZE
-    return JsonResponse({"items": items, "next_cursor": str(page[REPORT_PAGE_SIZE - 1].id) if more else None})
+    items = [_payment_json(request, payment) | {"completed_at": payment.completed_at.isoformat()} for payment in page]
+    return JsonResponse({"items": items, "next_cursor": next_cursor or None})
 
 
 @csrf_exempt

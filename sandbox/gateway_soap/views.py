@@ -1,8 +1,11 @@
-"""The SOAP sandbox gateway (sandbox mode only): CreateDeposit, CreatePayout, GetPaymentStatus, and the sandbox-only
-CompletePayment, served by sandbox.soap.soap_view against the bundled XSD. In tests it runs behind a TLS
-server that requires the platform's client certificate; for demos it answers plain HTTP."""
+"""The SOAP sandbox gateway (sandbox mode only): CreateDeposit, CreatePayout, GetPaymentStatus, GetSettlementReport
+(the same pages as the REST sandbox's report, of its own payments), and the sandbox-only CompletePayment, served by
+sandbox.soap.soap_view against the bundled XSD. In tests it runs behind a TLS server that requires the platform's
+client certificate; for demos it answers plain HTTP."""
 
 from __future__ import annotations
+
+from datetime import date
 
 from django.urls import reverse
 from lxml import etree
@@ -15,6 +18,7 @@ from sandbox.gateway.services import (
     sandbox_payment_complete,
     sandbox_payment_create,
     sandbox_payment_get,
+    sandbox_settlement_page,
 )
 from sandbox.models import SandboxGatewayPayment
 from sandbox.site import sandbox_partners_url
@@ -74,6 +78,31 @@ def _status(request: etree._Element) -> etree._Element:
         raise SoapFault("no such payment") from None
 
 
+def _settlement_report(request: etree._Element) -> etree._Element:
+    cursor = _text(request, "Cursor") or ""
+    try:
+        day = date.fromisoformat(_text(request, "Date")) if _text(request, "Date") else None
+        page, next_cursor = sandbox_settlement_page(channel=SandboxGatewayPayment.Channel.SOAP, day=day, cursor=cursor)
+    except ValueError as exc:
+        raise SoapFault(f"invalid report request: {exc}") from None
+    answer = etree.Element(f"{{{NS}}}GetSettlementReportResponse", nsmap={None: NS})
+    for payment in page:
+        item = etree.SubElement(answer, f"{{{NS}}}Payment")
+        for name, value in (
+            ("Reference", payment.reference),
+            ("MerchantReference", payment.merchant_reference),
+            ("Kind", payment.kind),
+            ("Status", payment.status),
+            ("Amount", to_major(payment.settled_amount, payment.settled_currency)),
+            ("Currency", payment.settled_currency),
+            ("CompletedAt", payment.completed_at.isoformat()),
+        ):
+            etree.SubElement(item, f"{{{NS}}}{name}").text = value
+    if next_cursor:
+        etree.SubElement(answer, f"{{{NS}}}NextCursor").text = next_cursor
+    return answer
+
+
 def _complete(request: etree._Element) -> etree._Element:
     reference = _text(request, "Reference")
     amount, currency = _text(request, "Amount"), _text(request, "Currency")
@@ -94,6 +123,7 @@ gateway_view = soap_view(
         "CreateDepositRequest": _create("deposit", "CreateDepositResponse"),
         "CreatePayoutRequest": _create("payout", "CreatePayoutResponse"),
         "GetPaymentStatusRequest": _status,
+        "GetSettlementReportRequest": _settlement_report,
         "CompletePaymentRequest": _complete,
     },
 )

@@ -1,5 +1,7 @@
-"""The sandbox provider's books: every round it played and every seamless-wallet move its driver made, written as
-they happen, and its settlement report over them (per day, paged by an opaque cursor), in the vendor's dialect."""
+"""The sandbox studios' books: every round a studio played and every seamless-wallet move its driver made, written as
+they happen in that studio's books (keyed by the studio's provider code), and the pages of its settlement report over
+them (per day, paged by an opaque cursor); `settlement_report` renders them in the REST vendor's dialect, the SOAP
+sandbox renders the same pages in its own."""
 
 from __future__ import annotations
 
@@ -11,49 +13,59 @@ from core.money import to_major
 from sandbox.models import SandboxProviderEntry
 
 REPORT_PAGE_SIZE = 100
+REST_STUDIO = "sandbox"  # the REST sandbox's books (its provider code at the platform)
 
 
-def books_round_played(*, ref: str, vendor_round_id: str, stake: int, win: int, currency: str) -> None:
+def books_round_played(*, ref: str, vendor_round_id: str, stake: int, win: int, currency: str,
+                       studio: str = REST_STUDIO) -> None:  # fmt: skip
     """A round played (a repeated play of one ref is one line)."""
     try:
         with transaction.atomic():
             SandboxProviderEntry.objects.create(
-                kind=SandboxProviderEntry.Kind.ROUND, ref=ref, round_ref=ref, vendor_round_id=vendor_round_id,
-                amount=stake, win=win, currency=currency,
+                studio=studio, kind=SandboxProviderEntry.Kind.ROUND, ref=ref, round_ref=ref,
+                vendor_round_id=vendor_round_id, amount=stake, win=win, currency=currency,
             )  # fmt: skip
     except IntegrityError:
         pass
 
 
 def books_wallet_move(*, action: str, transaction_id: str, round_ref: str, amount: int, currency: str,
-                      reference_transaction_id: str = "") -> None:  # fmt: skip
+                      reference_transaction_id: str = "", studio: str = REST_STUDIO) -> None:  # fmt: skip
     """A wallet move the platform accepted; a rollback marks the bet it names as rolled back."""
     if action == "rollback":
-        SandboxProviderEntry.objects.filter(kind="wallet", ref=reference_transaction_id).update(state="rolled_back")
+        SandboxProviderEntry.objects.filter(studio=studio, kind="wallet", ref=reference_transaction_id).update(
+            state="rolled_back"
+        )
     try:
         with transaction.atomic():
             SandboxProviderEntry.objects.create(
-                kind=SandboxProviderEntry.Kind.WALLET, ref=transaction_id, action=action, round_ref=round_ref,
-                amount=amount, currency=currency,
+                studio=studio, kind=SandboxProviderEntry.Kind.WALLET, ref=transaction_id, action=action,
+                round_ref=round_ref, amount=amount, currency=currency,
             )  # fmt: skip
     except IntegrityError:
         pass
 
 
-def settlement_report(*, day: date | None, cursor: str = "", limit: int = REPORT_PAGE_SIZE) -> dict:
-    """One page of the report: every entry of `day` (UTC; all days when None) after `cursor`, oldest first."""
-    entries = SandboxProviderEntry.objects.order_by("id")
+def books_page(*, studio: str, day: date | None, cursor: str = "", limit: int = REPORT_PAGE_SIZE):
+    """One page of a studio's books: its entries of `day` (UTC; all days when None) after `cursor`, oldest first,
+    and the cursor of the next page ("" on the last)."""
+    entries = SandboxProviderEntry.objects.filter(studio=studio).order_by("id")
     if day is not None:
         start = datetime.combine(day, time.min, tzinfo=UTC)
         entries = entries.filter(created_at__gte=start, created_at__lt=start + timedelta(days=1))
     if cursor:
         entries = entries.filter(id__gt=int(cursor))
     page = list(entries[: limit + 1])
-    items = [_item(entry) for entry in page[:limit]]
+    return page[:limit], str(page[limit - 1].id) if len(page) > limit else ""
+
+
+def settlement_report(*, day: date | None, cursor: str = "", limit: int = REPORT_PAGE_SIZE) -> dict:
+    """One page of the REST sandbox's report, in its dialect."""
+    entries, next_cursor = books_page(studio=REST_STUDIO, day=day, cursor=cursor, limit=limit)
     return {
         "date": day.isoformat() if day else None,
-        "items": items,
-        "nextCursor": str(page[limit - 1].id) if len(page) > limit else None,
+        "items": [_item(entry) for entry in entries],
+        "nextCursor": next_cursor or None,
     }
 
 

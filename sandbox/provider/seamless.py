@@ -154,6 +154,7 @@ def sandbox_seamless_round(
                 amount=to_minor(body["amount"], currency, allow_zero=True) if "amount" in body else 0,
                 currency=currency,
                 reference_transaction_id=body.get("reference_transaction_id", ""),
+                studio=provider_code,  # each studio keeps its own books
             )
         return answer
 

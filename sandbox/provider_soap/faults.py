@@ -1,6 +1,6 @@
 """Switchable faults of the SOAP sandbox provider, kept in the shared cache so tests and demos flip them at runtime.
 
-Per operation (session, play, status, ack, games; "*" for all), optionally only for the next `count` calls:
+Per operation (session, play, status, ack, games, report; "*" for all), optionally only for the next `count` calls:
 client_fault / server_fault (a SOAP fault with that code, nothing done), unavailable (HTTP 503, nothing done),
 slow (do the work, then answer after `delay` seconds), invalid (do the work, answer a body that breaks the XSD).
 Besides the switch, a PlayRound with the stake FAULT_STAKE is always refused with a Client fault.
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from sandbox.faults import FaultSwitchboard
 
-OPERATIONS = ("session", "play", "status", "ack", "games")
+OPERATIONS = ("session", "play", "status", "ack", "games", "report")
 MODES = ("client_fault", "server_fault", "unavailable", "slow", "invalid")
 FAULT_STAKE = "13.13"
 

@@ -3,7 +3,9 @@
 
 It plays like a vendor would: sessions and rounds live in its own store (the shared cache, as a separate system
 would keep its own database), a PlayRound is idempotent by RoundRef, outcomes come from an RNG seeded by the round
-so a round replays identically, and callers must sign with the sandbox provider's HMAC key. Faults can be
+so a round replays identically, and callers must sign with the sandbox provider's HMAC key. Every round it plays and
+every wallet move its game client makes go into its books (sandbox.provider.books, under its own studio code), which
+GetSettlementReport pages through as the REST sandbox's report does. Faults can be
 switched on per operation (faults.py) so tests and demos see every way a vendor fails.
 """
 
@@ -12,7 +14,7 @@ from __future__ import annotations
 import random
 import time
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -24,8 +26,11 @@ from lxml import etree
 from core.errors import SignatureError
 from core.money import MoneyError, to_major, to_minor
 from providers.adapters.soap_xml.adapter import XSD_PATH
+from sandbox.models import SandboxProviderEntry
+from sandbox.provider.books import books_page, books_round_played
 from sandbox.provider_soap.catalogue import GAMES_BY_CODE, SOAP_SANDBOX_GAMES
 from sandbox.provider_soap.faults import FAULT_STAKE, soap_fault_take
+from sandbox.provider_soap.seed import PROVIDER_CODE
 from sandbox.signature import platform_call_verify
 from sandbox.soap import SOAP_ENV_NS, SoapFault, fault_response, soap_view
 
@@ -42,6 +47,7 @@ _OPERATIONS = {
     "GetRoundStatus": "status",
     "AcknowledgeRound": "ack",
     "ListGames": "games",
+    "GetSettlementReport": "report",
 }
 
 
@@ -162,6 +168,8 @@ def play_round(request: etree._Element) -> etree._Element:
         played = cache.get(key)
         if played["stake"] != stake or played["currency"] != currency:
             raise SoapFault("RoundRef was used for another stake")
+    books_round_played(ref=round_ref, vendor_round_id=played["vendor_round_id"], stake=stake, win=played["win"],
+                       currency=currency, studio=PROVIDER_CODE)  # fmt: skip
     return _round_answer("PlayRoundResponse", round_ref, played)
 
 
@@ -196,12 +204,56 @@ def list_games(request: etree._Element) -> etree._Element:
     return root
 
 
+def get_settlement_report(request: etree._Element) -> etree._Element:
+    """The vendor's books of one UTC day (every day without Date), a page at a time after Cursor."""
+    cursor = _text(request, "Cursor", "")
+    try:
+        day = date.fromisoformat(_text(request, "Date")) if _text(request, "Date") else None
+        if cursor and not cursor.isdigit():
+            raise ValueError("Cursor is not a cursor of this report")
+    except ValueError as exc:
+        raise SoapFault(str(exc)) from None
+    entries, next_cursor = books_page(studio=PROVIDER_CODE, day=day, cursor=cursor)
+    root = _element("GetSettlementReportResponse")
+    for entry in entries:
+        root.append(_settlement_entry(entry))
+    if next_cursor:
+        etree.SubElement(root, _q("NextCursor")).text = next_cursor
+    return root
+
+
+def _settlement_entry(entry: SandboxProviderEntry) -> etree._Element:
+    currency = entry.currency
+    fields = [
+        ("Type", entry.kind.upper()),
+        ("Ref", entry.ref),
+        ("RoundRef", entry.round_ref or entry.ref),
+        ("Currency", currency),
+        ("State", entry.state.upper()),
+        ("SettledAt", entry.created_at.isoformat()),
+    ]
+    if entry.kind == SandboxProviderEntry.Kind.ROUND:
+        fields += [
+            ("VendorRoundId", entry.vendor_round_id),
+            ("Stake", to_major(entry.amount, currency)),
+            ("Win", to_major(entry.win, currency)),
+        ]
+    else:
+        fields += [("Action", entry.action.upper()), ("Amount", to_major(entry.amount, currency))]
+    element = etree.Element(_q("Entry"))
+    for name, value in fields:
+        if value:  # a round booked without the vendor's id leaves VendorRoundId out
+            etree.SubElement(element, _q(name)).text = value
+    return element
+
+
 HANDLERS = {
     "OpenSessionRequest": open_session,
     "PlayRoundRequest": play_round,
     "GetRoundStatusRequest": get_round_status,
     "AcknowledgeRoundRequest": acknowledge_round,
     "ListGamesRequest": list_games,
+    "GetSettlementReportRequest": get_settlement_report,
 }
 
 

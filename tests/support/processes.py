@@ -1,10 +1,12 @@
-"""Real processes for the tests whose point is "every process": a web server, a Celery worker and one-off Python
-probes, started on the test's own database and Redis database, with their logs in files, and always stopped."""
+"""Real processes for the tests whose point is "every process": a web server, a Celery worker and beat, and one-off
+Python probes, started on the test's own database and Redis database, with their logs in files, and always stopped
+(or killed outright, as a crash would, by `process_kill`)."""
 
 from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -45,7 +47,10 @@ def process_env(**extra: str) -> dict[str, str]:
 @contextmanager
 def started(args: list[str], *, env: dict[str, str], log: Path) -> Iterator[subprocess.Popen]:
     with log.open("w") as out:
-        process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        # A process group of its own, so that process_kill takes every process it started with it.
+        process = subprocess.Popen(
+            args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
         try:
             yield process
         finally:
@@ -55,6 +60,12 @@ def started(args: list[str], *, env: dict[str, str], log: Path) -> Iterator[subp
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(timeout=5)
+
+
+def process_kill(process: subprocess.Popen) -> None:
+    """SIGKILL to the process's whole group, as a crashed machine or the OOM killer would: nothing runs on exit."""
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=15)
 
 
 def wait_until(check, *, timeout: float, what: str, interval: float = 0.2):
@@ -85,6 +96,17 @@ def web_server(*, env: dict[str, str], log: Path) -> Iterator[str]:
         wait_until(lambda: process.poll() is not None or http_ok(f"{url}/health"), timeout=60, what="the web server")
         assert process.poll() is None, log.read_text()[-3000:]
         yield url
+
+
+@contextmanager
+def celery_beat(*, env: dict[str, str], log: Path) -> Iterator[subprocess.Popen]:
+    """Beat with the database scheduler: it runs the PeriodicTask rows the test created."""
+    args = [str(BIN / "celery"), "-A", "casino", "beat", "-l", "info", "--max-interval", "1"]
+    with started(args, env=env, log=log) as process:
+        wait_until(lambda: process.poll() is not None or "beat: Starting" in log.read_text(), timeout=60,
+                   what="beat")  # fmt: skip
+        assert process.poll() is None, log.read_text()[-3000:]
+        yield process
 
 
 @contextmanager

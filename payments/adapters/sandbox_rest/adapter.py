@@ -22,7 +22,6 @@ from payments.interface import (
     GatewayAdapter,
     GatewayEvent,
     GatewayPaymentUnknown,
-    GatewaySettlementLine,
     GatewaySettlementReport,
     GatewayStatus,
     PaymentOrder,
@@ -106,18 +105,23 @@ class SandboxRestAdapter(GatewayAdapter):
     def settlement_report(self, *, day: date | None, cursor: str = "") -> GatewaySettlementReport:
         query = urlencode({k: v for k, v in (("date", day.isoformat() if day else ""), ("cursor", cursor)) if v})
         path = "api/reports/settlements" + (f"?{query}" if query else "")
-        answer = self.gateway.outbound_client().request("GET", path, operation="settlement_report")
+        # Read inside the call, like every other answer: a report failing its schema counts against the gateway.
+        return self.gateway.outbound_client().request(
+            "GET", path, operation="settlement_report", parse=self._report_from
+        )
+
+    def _report_from(self, answer) -> GatewaySettlementReport:
         errors = SCHEMAS.errors("settlement_report", answer)
         if errors:
-            raise PartnerUnavailable(f"gateway {self.gateway.code}: report does not match the schema: {errors}")
-        lines = []
-        for item in answer["items"]:
-            status = self._status(item)
-            lines.append(GatewaySettlementLine(
-                payment_id=item["merchant_reference"], reference=status.reference, outcome=status.outcome,
-                kind="withdrawal" if item["kind"] == "payout" else "deposit", amount=status.amount,
-                currency=status.currency,
-            ))  # fmt: skip
+            raise PartnerPayloadInvalid(f"gateway {self.gateway.code}: report does not match the schema: {errors}")
+        lines = [
+            self.reported_line(
+                payment_id=item["merchant_reference"], reference=item["reference"], status=item["status"],
+                kind="withdrawal" if item["kind"] == "payout" else "deposit", amount=item["amount"],
+                currency=item["currency"],
+            )
+            for item in answer["items"]
+        ]  # fmt: skip
         return GatewaySettlementReport(lines=lines, next_cursor=answer.get("next_cursor") or "")
 
     def verify_and_parse_webhook(

@@ -6,6 +6,7 @@ This gateway reports outcomes only by status polling; it sends no webhooks.
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from zeep.helpers import serialize_object
@@ -13,7 +14,13 @@ from zeep.helpers import serialize_object
 from core.money import to_major
 from core.outbound import PartnerRejected, PartnerUnavailable
 from core.soap import soap_call
-from payments.interface import GatewayAcceptance, GatewayAdapter, GatewayStatus, PaymentOrder
+from payments.interface import (
+    GatewayAcceptance,
+    GatewayAdapter,
+    GatewaySettlementReport,
+    GatewayStatus,
+    PaymentOrder,
+)
 
 WSDL_PATH = Path(__file__).parent / "wsdl" / "gateway.wsdl"
 XSD_PATH = Path(__file__).parent / "wsdl" / "gateway.xsd"
@@ -59,3 +66,15 @@ class SoapXmlAdapter(GatewayAdapter):
             # GetPaymentStatus takes only the gateway's own reference: nothing to ask with.
             raise PartnerRejected(f"gateway {self.gateway.code}: looks payments up by its own reference only")
         return self._state(self._call("GetPaymentStatus", Reference=reference), payment_id=payment_id)
+
+    def settlement_report(self, *, day: date | None, cursor: str = "") -> GatewaySettlementReport:
+        answer = self._call("GetSettlementReport", Date=day, Cursor=cursor or None)
+        lines = [
+            self.reported_line(
+                payment_id=item["MerchantReference"], reference=item["Reference"], status=item["Status"],
+                kind="withdrawal" if item["Kind"] == "payout" else "deposit", amount=item["Amount"],
+                currency=item["Currency"],
+            )
+            for item in answer.get("Payment") or []
+        ]  # fmt: skip
+        return GatewaySettlementReport(lines=lines, next_cursor=answer.get("NextCursor") or "")

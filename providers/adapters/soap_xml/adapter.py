@@ -10,6 +10,7 @@ starts with INVALID_SESSION (the vendor's code for a session it no longer knows)
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlencode
@@ -33,6 +34,8 @@ from providers.interface import (
     SessionMode,
     SessionOpened,
     SessionOpenRequest,
+    SettlementLine,
+    SettlementReport,
 )
 
 WSDL_DIR = Path(__file__).resolve().parent / "wsdl"
@@ -137,6 +140,34 @@ def games_from(answer) -> list[GameInfo]:
     return games
 
 
+_LINE_STATES = {"COMPLETED": "completed", "ROLLED_BACK": "rolled_back"}
+
+
+def settlement_report_from(answer) -> SettlementReport:
+    """A GetSettlementReport page (XSD-valid already) as the platform's lines; a line without its kind's fields, or
+    with an amount no money can be, is ProviderPayloadInvalid."""
+    lines = []
+    for entry in answer.Entry or []:
+        currency, where = entry.Currency, f"Entry {entry.Ref}"
+        if entry.Type == "ROUND":
+            if entry.Stake is None or entry.Win is None:
+                raise ProviderPayloadInvalid(f"{where}: a ROUND needs Stake and Win")
+            lines.append(SettlementLine(
+                kind="round", reference=entry.RoundRef, currency=currency, state="settled",
+                amount=_minor(entry.Stake, currency, field=f"{where}.Stake"),
+                payout=_minor(entry.Win, currency, field=f"{where}.Win"),
+            ))  # fmt: skip
+        else:
+            if entry.Action is None or entry.Amount is None:
+                raise ProviderPayloadInvalid(f"{where}: a WALLET move needs Action and Amount")
+            lines.append(SettlementLine(
+                kind="wallet", reference=entry.Ref, currency=currency, action=entry.Action.lower(),
+                amount=_minor(entry.Amount, currency, field=f"{where}.Amount"), state=_LINE_STATES[entry.State],
+                round_ref=entry.RoundRef,
+            ))  # fmt: skip
+    return SettlementReport(lines=lines, next_cursor=answer.NextCursor or "")
+
+
 # --------------------------------------------------------------------------------------- the adapter
 
 
@@ -206,3 +237,7 @@ class SoapXmlAdapter(ProviderAdapter):
 
     def list_games(self) -> list[GameInfo]:
         return games_from(self._call("games", lambda: self.service.ListGames()))
+
+    def settlement_report(self, *, day: date | None, cursor: str = "") -> SettlementReport:
+        answer = self._call("report", lambda: self.service.GetSettlementReport(Date=day, Cursor=cursor or None))
+        return settlement_report_from(answer)

@@ -2,7 +2,7 @@
 one test per message type: what the adapter sends must equal the recorded request, and the recorded answer must
 translate into the platform's dataclasses. The recorded provider is a requests transport, not a patched function."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -20,6 +20,7 @@ from providers.interface import (
     ProviderSessionInvalid,
     RoundState,
     SessionOpenRequest,
+    SettlementLine,
 )
 from providers.models import Provider, ProviderProtocol
 
@@ -32,6 +33,7 @@ _NAMES = {
     "GetRoundStatus": "round_status",
     "AcknowledgeRound": "acknowledge_round",
     "ListGames": "list_games",
+    "GetSettlementReport": "settlement_report",
 }
 
 
@@ -167,3 +169,14 @@ def test_list_games(recorded):
         code="pharaoh-reels", name="Pharaoh Reels", category="slots", currency="EUR", min_bet=20, max_bet=5_000
     )
     assert [g.code for g in games if not g.enabled] == ["old-timer"]
+
+
+def test_settlement_report(recorded):
+    report = recorded().settlement_report(day=date(2026, 11, 30), cursor="17")
+    assert report.lines == [
+        SettlementLine(kind="round", reference=ROUND_ID, currency="EUR", amount=250, payout=500, state="settled"),
+        SettlementLine(kind="wallet", reference="sbx-bet-3c0e1f55b7a54f4c9f1d2a6b8e7c9d10", currency="EUR",
+                       amount=200, action="bet", state="rolled_back",
+                       round_ref="sbx-round-a41f0c2e9b7d4e21b3c5d6e7f8091a2b"),
+    ]  # fmt: skip
+    assert report.next_cursor == "19"
