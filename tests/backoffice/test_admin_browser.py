@@ -12,6 +12,7 @@ from django.core.handlers.wsgi import WSGIHandler
 from django_otp.oath import totp
 from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from tests.support.browser import chromium
@@ -118,7 +119,9 @@ class Admin:
             field.send_keys(value)  # typed, newlines and all, as a paste would put them
 
     def submit(self, selector: str) -> None:
-        self.el(selector).click()
+        button = self.el(selector)
+        button.click()
+        self.wait.until(staleness_of(button))  # the next page replaced this one (its readyState says nothing yet)
         self.wait.until(lambda d: d.execute_script("return document.readyState") == "complete")
 
     def messages(self, level: str) -> list[str]:
