@@ -20,29 +20,23 @@ from backoffice.services.adjustments import (
 )
 from backoffice.services.reconciliation import ledger_audit_run, reconciliation_run
 from core.admin_actions import ConfirmForm, confirmed
-from core.admin_mixins import ReadOnlyAdmin
+from core.admin_mixins import MoneyAdmin, ReadOnlyAdmin, money_display
 from core.errors import ApplicationError
-from core.money import MoneyError, to_major, to_minor
-
-
-def money(amount: int | None, currency: str) -> str:
-    return "" if amount is None or not currency else f"{to_major(amount, currency)} {currency}"
+from core.money import MoneyError, money_format, to_minor
 
 
 class DiscrepancyInline(admin.TabularInline):
     model = Discrepancy
-    fields = ("kind", "reference", "detail", "amount_display", "status")
+    fields = ("kind", "reference", "detail", "amount_money", "status")
     readonly_fields = fields
     extra = 0
     can_delete = False
     show_change_link = True
 
+    amount_money = money_display("amount", description="amount to the player")
+
     def has_add_permission(self, request, obj=None):
         return False
-
-    @admin.display(description="amount")
-    def amount_display(self, discrepancy):
-        return money(discrepancy.amount, discrepancy.currency)
 
 
 class RunNowForm(forms.Form):
@@ -112,16 +106,14 @@ class CompensateForm(ConfirmForm):
 
 @admin.register(Discrepancy)
 class DiscrepancyAdmin(ReadOnlyAdmin):
-    list_display = ("id", "kind", "reference", "amount_display", "player", "status", "run", "created_at")
+    list_display = ("id", "kind", "reference", "amount_money", "player", "status", "run", "created_at")
     list_filter = ("status", "kind", "run__partner")
     search_fields = ("reference", "detail", "player__username")
     list_select_related = ("player", "run")
     readonly_fields = [f.name for f in Discrepancy._meta.fields]
     actions = ("compensate", "close")
-
-    @admin.display(description="amount to the player")
-    def amount_display(self, discrepancy):
-        return money(discrepancy.amount, discrepancy.currency)
+    money_fields = ("amount",)
+    amount_money = money_display("amount", description="amount to the player")
 
     def has_resolve_permission(self, request):
         return request.user.has_perm("backoffice.resolve_discrepancy")
@@ -132,7 +124,7 @@ class DiscrepancyAdmin(ReadOnlyAdmin):
         answer = confirmed(self, request, queryset, form_class=CompensateForm, title="Compensate discrepancies",
                            question="Post a compensating transaction between each player's wallet and the partner's "
                                     "clearing account.",
-                           lines=[f"{d.reference}: {money(d.amount, d.currency)} to {d.player}"
+                           lines=[f"{d.reference}: {money_format(d.amount, d.currency)} to {d.player}"
                                   for d in queryset])  # fmt: skip
         if not isinstance(answer, dict):
             return answer
@@ -183,18 +175,15 @@ class AdjustmentForm(forms.ModelForm):
 
 
 @admin.register(Adjustment)
-class AdjustmentAdmin(admin.ModelAdmin):
+class AdjustmentAdmin(MoneyAdmin):
     form = AdjustmentForm
-    list_display = ("id", "player", "amount_display", "status", "requested_by", "decided_by", "reason", "created_at")
+    list_display = ("id", "player", "amount_money", "status", "requested_by", "decided_by", "reason", "created_at")
     list_filter = ("status", "currency")
     search_fields = ("player__username", "reason")
     list_select_related = ("player", "requested_by", "decided_by")
     actions = ("approve", "reject")
     autocomplete_fields = ()
-
-    @admin.display(description="amount", ordering="amount")
-    def amount_display(self, adjustment):
-        return money(adjustment.amount, adjustment.currency)
+    money_fields = ("amount",)
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in Adjustment._meta.fields] if obj else []
@@ -225,7 +214,7 @@ class AdjustmentAdmin(admin.ModelAdmin):
     def approve(self, request, queryset):
         answer = confirmed(self, request, queryset, title="Approve adjustments",
                            question="Post these moves to the players' wallets.",
-                           lines=[f"{a.player}: {money(a.amount, a.currency)} ({a.reason})"
+                           lines=[f"{a.player}: {money_format(a.amount, a.currency)} ({a.reason})"
                                   for a in queryset])  # fmt: skip
         if not isinstance(answer, dict):
             return answer

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
+from core.money import money_format
 from core.reconciliation import DiscrepancyKind
 
 __all__ = ["Adjustment", "Discrepancy", "JobRun"]
@@ -121,4 +122,5 @@ class Adjustment(models.Model):
         ]
 
     def __str__(self):
-        return f"adjustment {self.id} {self.amount:+d} {self.currency} ({self.status})"
+        sign = "+" if self.amount > 0 else ""
+        return f"adjustment {self.id} {sign}{money_format(self.amount, self.currency)} ({self.status})"

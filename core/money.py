@@ -66,3 +66,14 @@ def to_major(minor: int, currency: str) -> str:
     """1250 EUR -> '12.50'; -5 EUR -> '-0.05'."""
     exponent = currency_exponent(currency)
     return format(Decimal(minor).scaleb(-exponent), f".{exponent}f")
+
+
+def money_format(minor: int | None, currency: str) -> str:
+    """For people (admin pages, staff messages): 4000 EUR -> '40.00 EUR'; nothing for no amount. An amount in a code
+    the platform does not know (as a partner may report) is shown as it came, marked as minor units."""
+    if minor is None or not currency:
+        return ""
+    try:
+        return f"{to_major(minor, currency)} {currency}"
+    except MoneyError:
+        return f"{minor} {currency} (minor units)"

@@ -10,6 +10,8 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+from core.money import money_format
+
 
 class ImmutableError(Exception):
     pass
@@ -103,7 +105,7 @@ class Entry(_ImmutableModel):
         constraints = [models.CheckConstraint(condition=~models.Q(amount=0), name="entry_amount_not_zero")]
 
     def __str__(self):
-        return f"{self.account_id} {self.amount:+d} {self.currency}"
+        return f"{self.account_id} {'+' if self.amount > 0 else ''}{money_format(self.amount, self.currency)}"
 
 
 class HoldStatus(models.TextChoices):
@@ -141,4 +143,4 @@ class Hold(models.Model):
         ]
 
     def __str__(self):
-        return f"hold {self.amount} {self.currency} on {self.account_id} ({self.status})"
+        return f"hold {money_format(self.amount, self.currency)} on {self.account_id} ({self.status})"

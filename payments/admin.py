@@ -8,8 +8,9 @@ from django.conf import settings
 from django.contrib import admin, messages
 
 from core.admin_actions import confirmed
+from core.admin_mixins import MoneyAdmin
 from core.errors import ApplicationError
-from core.money import to_major
+from core.money import money_format
 from core.pem import pem_form_check
 from payments.models import Gateway, Payment, PaymentAnomaly, PaymentStatus, PaymentStatusChange, WebhookDelivery
 from payments.registry import ADAPTERS
@@ -135,15 +136,16 @@ class PaymentStatusChangeInline(admin.TabularInline):
 
 
 @admin.register(Payment)
-class PaymentAdmin(admin.ModelAdmin):
+class PaymentAdmin(MoneyAdmin):
     inlines = [PaymentStatusChangeInline]
-    list_display = ("id", "kind", "status", "amount_display", "player", "gateway", "gateway_reference", "created_at")
+    list_display = ("id", "kind", "status", "amount_money", "player", "gateway", "gateway_reference", "created_at")
     list_filter = ("status", "kind", "gateway")
     search_fields = ("=id", "gateway_reference", "player__username", "player__email")
     list_select_related = ("player", "gateway")
     date_hierarchy = "created_at"
     readonly_fields = [f.name for f in Payment._meta.fields]
     actions = ("resolve_review_succeeded", "resolve_review_failed")
+    money_fields = ("amount",)
 
     def has_review_permission(self, request):
         return request.user.has_perm("payments.review_payment")
@@ -153,10 +155,6 @@ class PaymentAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-    @admin.display(description="amount", ordering="amount")
-    def amount_display(self, payment):
-        return f"{to_major(payment.amount, payment.currency)} {payment.currency}"
 
     def _resolve(self, request, queryset, to, question):
         queryset = queryset.filter(status=PaymentStatus.REVIEW)
@@ -226,11 +224,22 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
 
 @admin.register(PaymentAnomaly)
 class PaymentAnomalyAdmin(admin.ModelAdmin):
-    list_display = ("id", "kind", "payment", "gateway", "resolved", "created_at")
+    list_display = ("id", "kind", "payment", "payment_amount", "reported_amount", "gateway", "resolved", "created_at")
     list_filter = ("kind", "resolved", "gateway")
     search_fields = ("=payment__id", "detail")
     list_select_related = ("payment", "gateway")
-    readonly_fields = ("payment", "gateway", "delivery", "kind", "detail", "expected", "received", "created_at")
+    readonly_fields = ("payment", "payment_amount", "reported_amount", "gateway", "delivery", "kind", "detail",
+                       "expected", "received", "created_at")  # fmt: skip
+
+    @admin.display(description="payment's amount")
+    def payment_amount(self, anomaly):
+        return "" if anomaly.payment is None else money_format(anomaly.payment.amount, anomaly.payment.currency)
+
+    @admin.display(description="gateway reported")
+    def reported_amount(self, anomaly):
+        # `received` keeps the gateway's figure as it came: minor units in the currency it named.
+        amount, currency = anomaly.received.get("amount"), anomaly.received.get("currency", "")
+        return money_format(int(amount), currency) if str(amount).lstrip("-").isdigit() else ""
 
     def has_add_permission(self, request):
         return False

@@ -14,7 +14,7 @@ from django.contrib import admin, messages
 from django.db import transaction
 
 from core.admin_actions import ConfirmForm, confirmed
-from core.admin_mixins import ReadOnlyAdmin
+from core.admin_mixins import ReadOnlyAdmin, money_display
 from core.audit.services import audit_changes, audit_record, audit_snapshot
 from core.errors import ApplicationError
 from core.money import MoneyError, to_major, to_minor
@@ -183,12 +183,15 @@ class GameForm(forms.ModelForm):
 @admin.register(Game)
 class GameAdmin(LobbyAdmin):
     form = GameForm
-    list_display = ("name", "code", "provider", "category", "currency", "min_bet_display", "max_bet_display", "enabled")
+    list_display = ("name", "code", "provider", "category", "min_bet_money", "max_bet_money", "enabled")
     list_filter = ("enabled", "category", "currency", "provider")
     search_fields = ("name", "code", "provider__code")
     list_select_related = ("provider",)
     readonly_fields = ("created_at", "updated_at")
     actions = ["enable_games", "disable_games"]
+    # Columns only: the form types the limits in major units itself (GameForm).
+    min_bet_money = money_display("min_bet")
+    max_bet_money = money_display("max_bet")
 
     def has_enable_permission(self, request):
         # What players can play: its own permission, not the view (or even change) permission on games.
@@ -197,14 +200,6 @@ class GameAdmin(LobbyAdmin):
     def get_readonly_fields(self, request, obj=None):
         readonly = tuple(super().get_readonly_fields(request, obj))
         return readonly if self.has_enable_permission(request) else (*readonly, "enabled")
-
-    @admin.display(description="min bet", ordering="min_bet")
-    def min_bet_display(self, game):
-        return to_major(game.min_bet, game.currency)
-
-    @admin.display(description="max bet", ordering="max_bet")
-    def max_bet_display(self, game):
-        return to_major(game.max_bet, game.currency)
 
     @admin.action(description="Enable selected games", permissions=["enable"])
     def enable_games(self, request, queryset):
@@ -233,14 +228,14 @@ class SettleForm(ConfirmForm):
 @admin.register(Round)
 class RoundAdmin(ReadOnlyAdmin):
     list_display = (
-        "id", "player", "game", "provider", "status", "bet_display", "payout_display", "currency", "acknowledged",
-        "created_at",
+        "id", "player", "game", "provider", "status", "bet_money", "payout_money", "acknowledged", "created_at",
     )  # fmt: skip
     list_filter = ("status", "acknowledged", "provider", "currency")
     search_fields = ("=id", "player__username", "provider_round_id", "idempotency_key")
     list_select_related = ("player", "game", "provider")
     date_hierarchy = "created_at"
     actions = ["resolve_pending", "settle_stuck", "void_stuck"]
+    money_fields = ("bet", "payout")
 
     @admin.action(description="Ask the provider now how the selected pending rounds ended", permissions=["resolve"])
     def resolve_pending(self, request, queryset):
@@ -291,14 +286,6 @@ class RoundAdmin(ReadOnlyAdmin):
             except ApplicationError as exc:
                 self.message_user(request, f"round {round_obj.pk}: {exc}", messages.ERROR)
         return None
-
-    @admin.display(description="bet", ordering="bet")
-    def bet_display(self, round_obj):
-        return to_major(round_obj.bet, round_obj.currency)
-
-    @admin.display(description="payout", ordering="payout")
-    def payout_display(self, round_obj):
-        return "" if round_obj.payout is None else to_major(round_obj.payout, round_obj.currency)
 
 
 # The wallet callbacks keep their admin beside their code; importing it registers it.

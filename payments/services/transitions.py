@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from core.audit.services import audit_record
 from core.errors import ValidationFailed
-from core.money import to_major
+from core.money import money_format, to_major
 from core.realtime import payment_updated
 from ledger.models import Account, AccountKind
 from ledger.selectors import wallet_for
@@ -188,8 +188,8 @@ def payment_outcome_apply(*, payment_id, outcome: str, amount: int, currency: st
                 payment=payment,
                 gateway=payment.gateway,
                 kind=PaymentAnomaly.Kind.AMOUNT_MISMATCH,
-                detail=f"{source} reported {outcome} for {amount} {currency} minor units; "
-                f"the payment is {payment.amount} {payment.currency}.",
+                detail=f"{source} reported {outcome} for {money_format(amount, currency)}; "
+                f"the payment is {money_format(payment.amount, payment.currency)}.",
                 expected=expected,
                 received=received,
                 delivery=delivery,

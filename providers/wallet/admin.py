@@ -5,7 +5,6 @@ from django.contrib import admin, messages
 
 from core.admin_actions import confirmed
 from core.admin_mixins import ReadOnlyAdmin
-from core.money import to_major
 from providers.models import WalletCallback, WalletTransaction, WalletTransactionStatus
 from providers.wallet.services import wallet_win_refuse, wallet_win_release
 
@@ -41,7 +40,7 @@ class WalletTransactionAdmin(ReadOnlyAdmin):
         "status",
         "player",
         "round_id",
-        "amount_display",
+        "amount_money",
         "reference_transaction_id",
         "created_at",
     )
@@ -51,12 +50,9 @@ class WalletTransactionAdmin(ReadOnlyAdmin):
     raw_id_fields = ("player", "ledger_transaction", "reversal_transaction")
     date_hierarchy = "created_at"
     ordering = ("-created_at",)
+    money_fields = ("amount",)
 
     actions = ("release_held_wins", "refuse_held_wins")
-
-    @admin.display(description="amount", ordering="amount")
-    def amount_display(self, row):
-        return f"{to_major(row.amount, row.currency)} {row.currency}"
 
     def has_review_win_permission(self, request):
         return request.user.has_perm("providers.review_win")

@@ -7,25 +7,19 @@ The browser resolves no host but 127.0.0.1 (`--host-resolver-rules`), and every 
 
 from __future__ import annotations
 
-import json
 import os
-import re
-import shutil
 from pathlib import Path
 
 import pytest
-from selenium import webdriver
 from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
+from tests.support.browser import assert_only_local, requested_urls
 from tests.support.player_http import sandbox_payment_complete, sandbox_provider_fault
-from tests.support.stack import ROOT, running_stack
+from tests.support.stack import running_stack
 
 pytestmark = [pytest.mark.xdist_group("browser"), pytest.mark.timeout(600)]
-
-SCREENSHOTS = ROOT / "var" / "screenshots"
 
 
 @pytest.fixture(scope="module")
@@ -35,57 +29,6 @@ def stack(tmp_path_factory):
         tmp_path_factory.mktemp("browser") / "var", extra_env={"PROVIDER_RETRY_AFTER_SECONDS": "1"}
     ) as s:
         yield s
-
-
-@pytest.fixture
-def browser(request):
-    chromium, chromedriver = shutil.which("chromium"), shutil.which("chromedriver")
-    if not (chromium and chromedriver):
-        if os.environ.get("CI"):
-            pytest.fail("chromium and chromium-driver are missing: bin/browser-up installs them")
-        pytest.skip("chromium and chromium-driver are not installed (bin/browser-up)")
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for argument in (
-        "--headless=new",
-        "--no-sandbox",  # CI runs as root
-        "--disable-dev-shm-usage",
-        "--window-size=1400,1700",
-        # The network is cut off: any host but loopback fails to resolve.
-        "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--no-first-run",
-    ):
-        options.add_argument(argument)
-    options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(chromedriver), options=options)
-    driver.set_page_load_timeout(60)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    test_name = re.sub(r"[^\w.-]+", "-", request.node.name).strip("-")
-    driver.shot = lambda step: driver.save_screenshot(str(SCREENSHOTS / f"{test_name}-{step}.png"))
-    yield driver
-    driver.shot("last")
-    driver.quit()
-
-
-def _requested_urls(driver) -> list[str]:
-    """Every URL the browser asked the network for (a request its page's policy blocked never left it)."""
-    sent, blocked = {}, set()
-    for entry in driver.get_log("performance"):
-        message = json.loads(entry["message"])["message"]
-        params = message["params"]
-        if message["method"] == "Network.requestWillBeSent":
-            sent[params["requestId"]] = params["request"]["url"]
-        elif message["method"] == "Network.loadingFailed" and params.get("blockedReason") == "csp":
-            blocked.add(params["requestId"])
-    return [url for request_id, url in sent.items() if request_id not in blocked]
-
-
-def _assert_only_local(urls: list[str], base: str) -> None:
-    ws_base = base.replace("http://", "ws://")
-    outside = [u for u in urls if not u.startswith((base, ws_base, "data:", "blob:", "about:"))]
-    assert urls and not outside, f"requests left the machine: {outside}"
 
 
 class Page:
@@ -271,7 +214,7 @@ def test_a_player_goes_through_the_whole_page(stack, browser):
     browser.shot("9-withdrawn")
 
     assert browser.execute_script("return window.loadedOnce === true"), "the page reloaded"
-    _assert_only_local(_requested_urls(browser), stack.url)
+    assert_only_local(requested_urls(browser), stack.url)
 
 
 @pytest.mark.parametrize(
@@ -288,4 +231,4 @@ def test_the_api_docs_render_with_the_network_cut_off(stack, browser, path, rend
     if path == "/api/docs/":  # the operations are listed from the schema
         WebDriverWait(browser, 20).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".opblock"))
     browser.shot(Path(path).name)
-    _assert_only_local(_requested_urls(browser), stack.url)
+    assert_only_local(requested_urls(browser), stack.url)

@@ -141,3 +141,21 @@ def test_transaction_detail_queries_are_bounded(staff_client, busy_ledger, djang
         response = staff_client.get(reverse("admin:ledger_transaction_change", args=[push.pk]))
     assert response.content.decode().count(wallet.code) >= 2
     assert len(four_entries.captured_queries) == len(two_entries.captured_queries)
+
+
+def test_amounts_show_in_major_units_with_their_currency(staff_client, make_player, fund, house):
+    wallet = fund(make_player(), 10_000)
+    hold = hold_reserve(account=wallet, amount=4000, idempotency_key="adm:major", reference="major")
+    hold_capture(hold=hold, destination=house, amount=1500, idempotency_key="adm:major:c", kind="spin")
+
+    holds = staff_client.get(changelist(Hold), {"q": "major"}).content.decode()
+    assert '<td class="field-amount_money">40.00 EUR</td>' in holds
+    assert '<td class="field-captured_amount_money">15.00 EUR</td>' in holds
+    detail = staff_client.get(reverse("admin:ledger_hold_change", args=[hold.pk])).content.decode()
+    assert '<div class="readonly">40.00 EUR</div>' in detail and '<div class="readonly">4000</div>' not in detail
+    assert "hold 40.00 EUR on" in detail  # the page's title, the row's name
+    entries = staff_client.get(changelist(Entry), {"q": wallet.code}).content.decode()
+    assert '<td class="field-amount_money">100.00 EUR</td>' in entries
+    assert '<td class="field-balance_after_money">100.00 EUR</td>' in entries
+    account = staff_client.get(reverse("admin:ledger_account_change", args=[wallet.pk])).content.decode()
+    assert '<div class="readonly">85.00 EUR</div>' in account and '<div class="readonly">8500</div>' not in account

@@ -251,3 +251,24 @@ def test_a_gateway_over_plain_http_is_refused_outside_the_sandbox(db, admin_clie
     )
     assert response.status_code == 200
     assert "base_url" in response.context["adminform"].form.errors
+
+
+def test_payments_and_anomalies_show_amounts_in_major_units(seeded, admin_client, make_player):
+    from payments.models import PaymentAnomaly
+    from payments.services.transitions import payment_outcome_apply
+
+    payment = Payment.objects.create(player=make_player(), gateway=seeded, kind="deposit", amount=4000, currency="EUR")
+    payment_transition(payment_id=payment.pk, to=PaymentStatus.PENDING, reason="taken")
+    payment_outcome_apply(payment_id=payment.pk, outcome="succeeded", amount=3500, currency="EUR", source="webhook")
+    anomaly = PaymentAnomaly.objects.get(payment=payment)
+    assert anomaly.detail == "webhook reported succeeded for 35.00 EUR; the payment is 40.00 EUR."
+
+    listing = admin_client.get("/admin/payments/paymentanomaly/").content.decode()
+    assert '<td class="field-payment_amount">40.00 EUR</td>' in listing
+    assert '<td class="field-reported_amount">35.00 EUR</td>' in listing
+    detail = admin_client.get(f"/admin/payments/paymentanomaly/{anomaly.pk}/change/").content.decode()
+    assert '<div class="readonly">40.00 EUR</div>' in detail and '<div class="readonly">35.00 EUR</div>' in detail
+    payments = admin_client.get("/admin/payments/payment/").content.decode()
+    assert '<td class="field-amount_money">40.00 EUR</td>' in payments
+    page = admin_client.get(f"/admin/payments/payment/{payment.pk}/change/").content.decode()
+    assert '<div class="readonly">40.00 EUR</div>' in page and '<div class="readonly">4000</div>' not in page

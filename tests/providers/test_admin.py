@@ -116,3 +116,15 @@ def test_enabling_or_disabling_games_needs_its_own_permission(sandbox, game, cli
     client.post("/admin/providers/game/", {"action": "disable_games", "_selected_action": [game.pk]})
     game.refresh_from_db()
     assert not game.enabled
+
+
+def test_rounds_and_games_show_amounts_in_major_units(sandbox, game, player_api, staff_client):
+    api = player_api()
+    round_id = api.spin(game=game, session_id=api.open_session(game)["session_id"], bet="2.50").json()["round_id"]
+
+    rounds = staff_client.get("/admin/providers/round/").content.decode()
+    assert '<td class="field-bet_money">2.50 EUR</td>' in rounds
+    detail = staff_client.get(f"/admin/providers/round/{round_id}/change/").content.decode()
+    assert '<div class="readonly">2.50 EUR</div>' in detail and '<div class="readonly">250</div>' not in detail
+    games = staff_client.get("/admin/providers/game/").content.decode()
+    assert f'<td class="field-min_bet_money">0.10 {game.currency}</td>' in games
