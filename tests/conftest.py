@@ -16,24 +16,6 @@ pytest_plugins = ["tests.support.browser"]
 _names = itertools.count()
 
 
-@pytest.hookimpl(trylast=True)
-def pytest_collection_modifyitems(config, items):
-    """`--dist loadgroup` sends the tests of one `xdist_group` to one worker by suffixing their node ids with
-    "@<group>"; pytest-xdist 3.8 writes that suffix into a field pytest 9.2 no longer reads (pytest-xdist#1386), so
-    the groups were silently ignored and, say, two browser tests started two sites at once. Write it where pytest
-    reads it (nothing to do once xdist does)."""
-    if not getattr(config.option, "loadgroup", False):
-        return
-    from _pytest.nodeid import NodeId
-
-    for item in items:
-        marks = item.iter_markers("xdist_group")
-        groups = sorted({str(m.args[0] if m.args else m.kwargs.get("name", "default")) for m in marks})
-        suffix = "@" + "_".join(groups)
-        if groups and not item.nodeid.endswith(suffix):
-            item._id = NodeId.parse(item.nodeid + suffix)
-
-
 @pytest.fixture(autouse=True)
 def _clean_cache():
     cache.clear()
