@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import secrets
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 
 import requests
 from django.conf import settings
@@ -20,6 +20,7 @@ from django.utils import timezone
 from core.money import to_major
 from payments.adapters.sandbox_rest.adapter import SIGNATURE_HEADER, signature_header
 from sandbox.models import SandboxGatewayPayment
+from sandbox.reports import REPORT_PAGE_SIZE, report_page
 
 logger = logging.getLogger(__name__)
 
@@ -94,20 +95,10 @@ def sandbox_payment_get(*, reference: str) -> SandboxGatewayPayment:
     return payment
 
 
-REPORT_PAGE_SIZE = 100
-
-
 def sandbox_settlement_page(*, channel: str, day: date | None, cursor: str = "", limit: int = REPORT_PAGE_SIZE):
-    """One page of a sandbox gateway's settlement report: its payments and payouts completed on `day` (UTC; every day
-    when None) after `cursor`, oldest first, and the next page's cursor ("" on the last). ValueError: a bad cursor."""
-    completed = SandboxGatewayPayment.objects.filter(channel=channel, completed_at__isnull=False).order_by("id")
-    if day is not None:
-        start = datetime.combine(day, time.min, tzinfo=UTC)
-        completed = completed.filter(completed_at__gte=start, completed_at__lt=start + timedelta(days=1))
-    if cursor:
-        completed = completed.filter(id__gt=int(cursor))
-    page = list(completed[: limit + 1])
-    return page[:limit], str(page[limit - 1].id) if len(page) > limit else ""
+    """One page of a sandbox gateway's settlement report: its payments and payouts completed on `day`."""
+    completed = SandboxGatewayPayment.objects.filter(channel=channel, completed_at__isnull=False)
+    return report_page(completed, stamped="completed_at", day=day, cursor=cursor, limit=limit)
 
 
 def sandbox_payment_complete(

@@ -5,14 +5,14 @@ sandbox renders the same pages in its own."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 
 from django.db import IntegrityError, transaction
 
 from core.money import to_major
 from sandbox.models import SandboxProviderEntry
+from sandbox.reports import REPORT_PAGE_SIZE, report_page
 
-REPORT_PAGE_SIZE = 100
 REST_STUDIO = "sandbox"  # the REST sandbox's books (its provider code at the platform)
 
 
@@ -47,16 +47,9 @@ def books_wallet_move(*, action: str, transaction_id: str, round_ref: str, amoun
 
 
 def books_page(*, studio: str, day: date | None, cursor: str = "", limit: int = REPORT_PAGE_SIZE):
-    """One page of a studio's books: its entries of `day` (UTC; all days when None) after `cursor`, oldest first,
-    and the cursor of the next page ("" on the last)."""
-    entries = SandboxProviderEntry.objects.filter(studio=studio).order_by("id")
-    if day is not None:
-        start = datetime.combine(day, time.min, tzinfo=UTC)
-        entries = entries.filter(created_at__gte=start, created_at__lt=start + timedelta(days=1))
-    if cursor:
-        entries = entries.filter(id__gt=int(cursor))
-    page = list(entries[: limit + 1])
-    return page[:limit], str(page[limit - 1].id) if len(page) > limit else ""
+    """One page of a studio's books: its entries of `day`."""
+    entries = SandboxProviderEntry.objects.filter(studio=studio)
+    return report_page(entries, stamped="created_at", day=day, cursor=cursor, limit=limit)
 
 
 def settlement_report(*, day: date | None, cursor: str = "", limit: int = REPORT_PAGE_SIZE) -> dict:

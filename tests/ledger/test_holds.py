@@ -294,12 +294,8 @@ def test_expire_task_runs_the_service(funded_wallet):
 def test_expiry_pushes_the_wallet_its_available_balance_back(funded_wallet, house):
     """The player's sockets hear of the released money (balance.updated), once per expired hold; a hold on an
     account nobody owns pushes nothing."""
-    import asyncio
-
-    from asgiref.sync import async_to_sync
-    from channels.layers import get_channel_layer
-
-    from core.realtime import player_group, pushes_drain
+    from core.realtime import pushes_drain
+    from tests.support.pushes import player_pushes_listen
 
     wallet = funded_wallet(1000)
     now = timezone.now()
@@ -308,19 +304,7 @@ def test_expiry_pushes_the_wallet_its_available_balance_back(funded_wallet, hous
     hold_reserve(account=house, amount=1, idempotency_key="p:house:hold", expires_at=now - timedelta(seconds=1))
     pushes_drain()
 
-    layer = get_channel_layer()
-    channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(player_group(wallet.owner_id), channel)
-
-    async def received(quiet: float) -> list[dict]:
-        messages = []
-        while True:
-            try:
-                messages.append((await asyncio.wait_for(layer.receive(channel), timeout=quiet))["message"])
-            except TimeoutError:
-                return messages
+    received = player_pushes_listen(wallet.owner_id)
 
     assert holds_expire_due(now=now) == 2
-    assert async_to_sync(received)(1.0) == [
-        {"type": "balance.updated", "balance": "10.00", "available": "8.00", "currency": "EUR"}
-    ]
+    assert received() == [{"type": "balance.updated", "balance": "10.00", "available": "8.00", "currency": "EUR"}]

@@ -1,30 +1,13 @@
 """payment.updated: a deposit or withdrawal whose status changes, as the player sees it (pending, succeeded,
 failed), is pushed to the player's sockets once it commits; a change only staff see is not."""
 
-import asyncio
-
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
-
-from core.realtime import player_group
 from payments.models import Payment
 from tests.payments.conftest import post_order, sandbox_complete
+from tests.support.pushes import player_pushes_listen
 
 
 def _listen(user):
-    layer = get_channel_layer()
-    channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(player_group(user.pk), channel)
-
-    async def receive_all(quiet: float = 1.0) -> list[dict]:
-        messages = []
-        while True:
-            try:
-                messages.append((await asyncio.wait_for(layer.receive(channel), timeout=quiet))["message"])
-            except TimeoutError:
-                return messages
-
-    return async_to_sync(receive_all)
+    return player_pushes_listen(user.pk)
 
 
 def _payment_updates(messages):
