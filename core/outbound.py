@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json as jsonlib
 import logging
+import ssl
 import threading
 import time
 from dataclasses import dataclass
@@ -114,12 +115,27 @@ class PartnerSession(requests.Session):
         return super().request(method, url, *args, headers=headers, **kwargs)
 
 
+_TLS_VERSIONS = {"1.2": ssl.TLSVersion.TLSv1_2, "1.3": ssl.TLSVersion.TLSv1_3}
+
+
+class PartnerAdapter(HTTPAdapter):
+    """The connection pools every partner call goes through (REST and SOAP alike): no retries of its own (a retry is
+    the caller's decision), and no TLS below PARTNER_TLS_MIN_VERSION (1.3 by default)."""
+
+    def __init__(self, *, pool_maxsize: int, pool_connections: int = 10):
+        super().__init__(pool_connections=pool_connections, pool_maxsize=pool_maxsize, max_retries=0)
+
+    def init_poolmanager(self, *args, **kwargs):
+        kwargs["ssl_minimum_version"] = _TLS_VERSIONS[settings.PARTNER_TLS_MIN_VERSION]
+        super().init_poolmanager(*args, **kwargs)
+
+
 def _session_for(name: str) -> requests.Session:
     with _lock:
         if name not in _sessions:
             session = PartnerSession()
             session.trust_env = False  # no environment proxies or CA bundles overriding the partner's settings
-            adapter = HTTPAdapter(pool_connections=4, pool_maxsize=32, max_retries=0)
+            adapter = PartnerAdapter(pool_connections=4, pool_maxsize=32)
             session.mount("http://", adapter)
             session.mount("https://", adapter)
             _sessions[name] = session

@@ -13,10 +13,10 @@ import requests.auth
 import zeep
 import zeep.exceptions
 from lxml import etree
-from requests.adapters import HTTPAdapter
 
 from core.outbound import (
     OutboundClient,
+    PartnerAdapter,
     PartnerRejected,
     PartnerSession,
     PartnerTimeout,
@@ -86,8 +86,8 @@ def soap_session(tls: TlsMaterial | None) -> requests.Session:
     # Partners are reached directly with the CA configured on their row: environment CA bundles and proxies,
     # which requests would otherwise let override session.verify, do not apply.
     session.trust_env = False
-    session.mount("https://", HTTPAdapter(pool_maxsize=16, max_retries=0))
-    session.mount("http://", HTTPAdapter(pool_maxsize=16, max_retries=0))
+    session.mount("https://", PartnerAdapter(pool_maxsize=16))
+    session.mount("http://", PartnerAdapter(pool_maxsize=16))
     options = tls.requests_options() if tls else {}
     if "cert" in options:
         session.cert = options["cert"]

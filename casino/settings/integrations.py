@@ -1,5 +1,7 @@
 """Outbound integrations: providers, gateways, sandbox partners, circuit breaker."""
 
+from django.core.exceptions import ImproperlyConfigured
+
 from .base import REDIS_URL
 from .env import env
 
@@ -58,6 +60,12 @@ WALLET_GRPC_TLS_CERT = env.str("WALLET_GRPC_TLS_CERT", default="")
 WALLET_GRPC_TLS_KEY = env.str("WALLET_GRPC_TLS_KEY", default="")
 WALLET_GRPC_CLIENT_CA = env.str("WALLET_GRPC_CLIENT_CA", default="")
 WALLET_GRPC_STOP_GRACE_SECONDS = env.float("WALLET_GRPC_STOP_GRACE_SECONDS", default=10.0)
+
+# The lowest TLS version the platform speaks to partners (REST and SOAP, providers and gateways): "1.3" by default;
+# "1.2" only for a partner that cannot do better yet (it applies to every partner of the process).
+PARTNER_TLS_MIN_VERSION = env.str("PARTNER_TLS_MIN_VERSION", default="1.3")
+if PARTNER_TLS_MIN_VERSION not in ("1.2", "1.3"):
+    raise ImproperlyConfigured(f"PARTNER_TLS_MIN_VERSION is 1.2 or 1.3, not {PARTNER_TLS_MIN_VERSION!r}")
 
 # Partner rows (providers, gateways) and their decrypted keys are kept in each process; a process looks at most this
 # often whether staff changed one in another process (a change made in this process drops its copy at once).

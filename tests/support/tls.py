@@ -120,10 +120,10 @@ def wsgi_server(app, *, ssl_context: ssl.SSLContext | None = None):
 
 
 @contextmanager
-def tls_wsgi_server(app, pki: Pki, *, require_client_cert: bool = True):
-    """Serve `app` on https://127.0.0.1:<free port>; yields the base URL. TLS 1.3 only."""
+def tls_wsgi_server(app, pki: Pki, *, require_client_cert: bool = True, only: ssl.TLSVersion = ssl.TLSVersion.TLSv1_3):
+    """Serve `app` on https://127.0.0.1:<free port>; yields the base URL. Only TLS version `only` (1.3 unless told)."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.minimum_version = ssl.TLSVersion.TLSv1_3
+    context.minimum_version = context.maximum_version = only
     context.load_cert_chain(pki.server_cert_path, pki.server_key_path)
     if require_client_cert:
         context.verify_mode = ssl.CERT_REQUIRED
