@@ -1,7 +1,8 @@
 """The providers' gRPC wallet calls through the NGINX gateway (deploy/nginx/grpc.conf.template): NGINX holds TLS 1.3
 and the providers' client certificates, the real wallet server on loopback behind it takes the gateway's own client
 certificate as a trusted proxy's and calls for the certificate the gateway forwards, verified again. A forwarded
-certificate from anyone else is only a header and is never believed."""
+certificate from anyone else is only a header and is never believed. NGINX runs as in tests/deploy/test_gateway.py
+(same harness, same xdist group); the wallet fixtures live here."""
 
 from __future__ import annotations
 
@@ -18,16 +19,7 @@ from providers.grpc.server import wallet_grpc_server
 from providers.grpc.wallet_pb2_grpc import WalletStub
 from providers.models import WalletCallback
 from tests.deploy import gateway as harness
-from tests.providers.wallet.conftest import (  # noqa: F401 (the wallet tests' fixtures, used here by name)
-    acme_game,
-    audited,
-    available,
-    move,
-    open_session,
-    player,
-    session,
-    wallet_provider,
-)
+from tests.providers.wallet.conftest import available, move
 from tests.support.tls import Pki, client_certificate, make_pki
 
 pytestmark = [
@@ -118,9 +110,7 @@ def test_tls_1_2_is_refused_on_the_grpc_port_and_1_3_accepted(stack):
         assert tls.version() == "TLSv1.3"
 
 
-def test_a_bet_through_the_gateway_speaks_for_the_providers_certificate_and_a_duplicate_replays(
-    stack, player, session
-):
+def test_a_bet_through_the_gateway_calls_for_the_providers_certificate_and_replays(stack, player, session):
     channel, stub = stack.stub(stack.grpc_port, stack.acme)
     with channel:
         first = stub.Bet(bet(session, transaction_id="b-1", round_id="r-1", amount="2.50"), timeout=10)
