@@ -34,12 +34,12 @@ PROXY_NAME = "casino-gateway"  # the common name of the gateway's client certifi
 class Stack:
     """The wallet server's and the gateway's gRPC ports, and the certificates of the callers."""
 
-    def __init__(self, *, pki: Pki, wallet_port: int, gateway: harness.Gateway, grpc_port: int):
+    def __init__(self, *, pki: Pki, proxy: tuple[str, str], wallet_port: int, gateway: harness.Gateway, grpc_port: int):
         self.pki, self.wallet_port, self.gateway, self.grpc_port = pki, wallet_port, gateway, grpc_port
         self.acme = (pki.client_cert_pem, pki.client_key_pem)
         self.other = client_certificate(pki, "other")
         self.rogue = (pki.rogue_client_cert_pem, pki.rogue_client_key_pem)
-        self.proxy = client_certificate(pki, PROXY_NAME)
+        self.proxy = proxy  # the gateway's own client certificate
 
     def stub(self, port: int, certificate: tuple[str, str] | None) -> tuple[grpc.Channel, WalletStub]:
         cert, key = certificate or (None, None)
@@ -56,9 +56,9 @@ class Stack:
 def stack(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("grpc-gateway")
     pki = make_pki(workdir / "pki", client_name="acme")
-    proxy_cert, proxy_key = client_certificate(pki, PROXY_NAME)
-    (workdir / "pki" / "proxy.crt").write_text(proxy_cert)
-    (workdir / "pki" / "proxy.key").write_text(proxy_key)
+    proxy = client_certificate(pki, PROXY_NAME)
+    (workdir / "pki" / "proxy.crt").write_text(proxy[0])
+    (workdir / "pki" / "proxy.key").write_text(proxy[1])
     server, wallet_port = wallet_grpc_server(
         bind="127.0.0.1:0",
         certificate=Path(pki.server_cert_path).read_bytes(),
@@ -84,7 +84,7 @@ def stack(tmp_path_factory):
             NGINX_GRPC_PROXY_CERT=str(workdir / "pki" / "proxy.crt"),
             NGINX_GRPC_PROXY_KEY=str(workdir / "pki" / "proxy.key"),
         ) as gateway:
-            yield Stack(pki=pki, wallet_port=wallet_port, gateway=gateway, grpc_port=grpc_port)
+            yield Stack(pki=pki, proxy=proxy, wallet_port=wallet_port, gateway=gateway, grpc_port=grpc_port)
     finally:
         server.stop(grace=None)
 
