@@ -25,7 +25,7 @@ COPY deploy/nginx/ /opt/casino-gateway/
 COPY --from=build /app/var/static /srv/casino/static
 ENV NGINX_STATIC_ROOT=/srv/casino/static NGINX_RUN_DIR=/var/cache/casino-gateway NGINX_CONF_DIR=/run/casino-gateway
 USER www-data
-EXPOSE 8443
+EXPOSE 8443 50443
 HEALTHCHECK --interval=15s --timeout=5s --retries=3 CMD ["/opt/casino-gateway/healthcheck"]
 CMD ["/opt/casino-gateway/run"]
 

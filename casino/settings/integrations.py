@@ -60,6 +60,10 @@ WALLET_GRPC_TLS_CERT = env.str("WALLET_GRPC_TLS_CERT", default="")
 WALLET_GRPC_TLS_KEY = env.str("WALLET_GRPC_TLS_KEY", default="")
 WALLET_GRPC_CLIENT_CA = env.str("WALLET_GRPC_CLIENT_CA", default="")
 WALLET_GRPC_STOP_GRACE_SECONDS = env.float("WALLET_GRPC_STOP_GRACE_SECONDS", default=10.0)
+# Common names of the client certificates of the TLS 1.3 gateway in front (deploy/nginx/grpc.conf.template): a call from
+# one of them speaks for the client certificate the gateway verified and forwards, not for the gateway. Empty (the
+# default): no proxy is trusted and every caller is a direct one.
+WALLET_GRPC_TRUSTED_PROXY_NAMES = [name.strip() for name in env.list("WALLET_GRPC_TRUSTED_PROXY_NAMES", default=[])]
 
 # The lowest TLS version the platform speaks to partners (REST and SOAP, providers and gateways): "1.3" by default;
 # "1.2" only for a partner that cannot do better yet (it applies to every partner of the process).

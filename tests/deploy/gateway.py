@@ -129,8 +129,11 @@ class Gateway:
         finally:
             connection.close()
 
-    def connect(self, *, source: str = "127.0.0.1", context: ssl.SSLContext | None = None) -> ssl.SSLSocket:
-        raw = socket.create_connection(("127.0.0.1", self.port), timeout=10, source_address=(source, 0))
+    def connect(
+        self, *, source: str = "127.0.0.1", context: ssl.SSLContext | None = None, port: int | None = None
+    ) -> ssl.SSLSocket:
+        """A TLS connection to the gateway's HTTPS port (or another of its listeners, `port`)."""
+        raw = socket.create_connection(("127.0.0.1", port or self.port), timeout=10, source_address=(source, 0))
         try:
             return (context or self.client_context()).wrap_socket(raw, server_hostname="127.0.0.1")
         except BaseException:

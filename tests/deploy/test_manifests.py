@@ -313,8 +313,9 @@ def test_every_variable_given_to_the_app_is_read_by_the_settings():
 
 
 def test_every_variable_given_to_the_gateway_is_one_its_template_uses():
-    template = (DEPLOY / "nginx" / "gateway.conf.template").read_text()
-    used = set(re.findall(r"\$\{(NGINX_[A-Z_]+)\}", template))
+    templates = "".join(path.read_text() for path in (DEPLOY / "nginx").glob("*.conf.template"))
+    used = set(re.findall(r"\$\{(NGINX_[A-Z_]+)\}", templates))
+    assert {"NGINX_LISTEN", "NGINX_GRPC_LISTEN"} <= used  # both templates are read
     render = (DEPLOY / "nginx" / "render").read_text()
     assert used <= set(re.findall(r"\$\{(NGINX_[A-Z_]+):=", render)), "render gives every name a default"
     given = set(_compose()["services"]["gateway"]["environment"])
@@ -322,3 +323,22 @@ def test_every_variable_given_to_the_gateway_is_one_its_template_uses():
     given |= {variable["name"] for variable in gateway["env"]}
     given |= set(re.findall(r"\b(NGINX_[A-Z_]+)=", DOCKERFILE.read_text()))
     assert given <= used, sorted(given - used)
+
+
+def test_the_gateways_grpc_port_leads_to_the_grpc_wallet_which_trusts_it_as_a_proxy():
+    compose = _compose()["services"]
+    gateway = compose["gateway"]["environment"]
+    wallet_port = compose["wallet-grpc"]["command"][-1].rsplit(":", 1)[1]
+    assert gateway["NGINX_GRPC_UPSTREAM"] == f"wallet-grpc:{wallet_port}"
+    assert wallet_port in compose["wallet-grpc"]["expose"]
+    assert f"{gateway['NGINX_GRPC_LISTEN']}:{gateway['NGINX_GRPC_LISTEN']}" in compose["gateway"]["ports"]
+    assert compose["wallet-grpc"]["environment"]["WALLET_GRPC_TRUSTED_PROXY_NAMES"]
+
+    container = _by_name("Deployment")["casino-gateway"]["spec"]["template"]["spec"]["containers"][0]
+    env = {variable["name"]: variable["value"] for variable in container["env"]}
+    service = _by_name("Service")["casino-wallet-grpc"]
+    assert env["NGINX_GRPC_UPSTREAM"] == f"casino-wallet-grpc:{service['spec']['ports'][0]['port']}"
+    assert {"name": "grpc", "containerPort": int(env["NGINX_GRPC_LISTEN"])} in container["ports"]
+    assert "grpc" in {port["targetPort"] for port in _by_name("Service")["casino-gateway"]["spec"]["ports"]}
+    wallet = _app_containers()["wallet-grpc"]
+    assert {variable["name"] for variable in wallet["env"]} >= {"WALLET_GRPC_TRUSTED_PROXY_NAMES"}

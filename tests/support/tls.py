@@ -30,6 +30,7 @@ class Pki:
     client_key_pem: str
     rogue_client_cert_pem: str  # signed by another CA: must be refused
     rogue_client_key_pem: str
+    ca_key_pem: str  # to issue more client certificates (client_certificate)
 
 
 def _key():
@@ -91,7 +92,16 @@ def make_pki(directory: Path, *, client_name: str = "casino-platform") -> Pki:
         client_key_pem=_pem_key(client_key),
         rogue_client_cert_pem=_pem_cert(rogue),
         rogue_client_key_pem=_pem_key(rogue_key),
+        ca_key_pem=_pem_key(ca_key),
     )
+
+
+def client_certificate(pki: Pki, name: str) -> tuple[str, str]:
+    """Another client certificate from the test CA, named `name`: (certificate PEM, key PEM)."""
+    ca = x509.load_pem_x509_certificate(pki.ca_cert_pem.encode())
+    ca_key = serialization.load_pem_private_key(pki.ca_key_pem.encode(), password=None)
+    key = _key()
+    return _pem_cert(_issue(subject=name, key=key, issuer_name=ca.subject, issuer_key=ca_key)), _pem_key(key)
 
 
 class _ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):

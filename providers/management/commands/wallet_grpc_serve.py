@@ -31,7 +31,12 @@ class Command(BaseCommand):
             raise CommandError(f"The gRPC wallet serves only over mutual TLS; set {', '.join(missing)} to PEM files.")
         certificate, key, client_ca = (Path(path).read_bytes() for path in paths.values())
         server, port = wallet_grpc_server(
-            bind=bind, certificate=certificate, key=key, client_ca=client_ca, workers=workers
+            bind=bind,
+            certificate=certificate,
+            key=key,
+            client_ca=client_ca,
+            trusted_proxy_names=settings.WALLET_GRPC_TRUSTED_PROXY_NAMES,
+            workers=workers,
         )
         server.start()
         self.stdout.write(f"gRPC wallet listening on {bind.rsplit(':', 1)[0]}:{port} (mutual TLS)")
