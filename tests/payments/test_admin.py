@@ -138,15 +138,11 @@ def test_review_resolution_asks_then_credits_what_the_gateway_reported(seeded, a
     audit()
 
 
-def test_review_needs_its_own_permission(seeded, client, make_player, django_user_model):
-    from django.contrib.auth.models import Group
-
+def test_review_needs_its_own_permission(seeded, client, make_player, staff):
     player = make_player()
     payment = Payment.objects.create(player=player, gateway=seeded, kind="deposit", amount=700, currency="EUR")
     payment_transition(payment_id=payment.pk, to=PaymentStatus.REVIEW, reason="amount disagreed")
-    support = django_user_model.objects.create_user(username="sup", password="x", is_staff=True)
-    support.groups.add(Group.objects.get(name="support"))
-    client.force_login(support)  # (the groups come from the migration, as in production)
+    client.force_login(staff("support"))  # (the groups come from the migration, as in production)
     page = client.get("/admin/payments/payment/").content.decode()
     assert "resolve_review_succeeded" not in page
     client.post("/admin/payments/payment/", {"action": "resolve_review_succeeded", "_selected_action": [payment.pk],

@@ -13,13 +13,13 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def staff(django_user_model):
+def reviewer(django_user_model):
     user = django_user_model.objects.create_user(username="finance", password="x" * 16, is_staff=True)
     user.user_permissions.add(Permission.objects.get(codename="review_win"))
     return django_user_model.objects.get(pk=user.pk)
 
 
-def test_a_win_over_the_multiple_of_the_stakes_is_held_and_released_once(wallet, player, session, staff, settings,
+def test_a_win_over_the_multiple_of_the_stakes_is_held_and_released_once(wallet, player, session, reviewer, settings,
                                                                          audited):  # fmt: skip
     settings.WALLET_WIN_MAX_MULTIPLIER = 10
     wallet.call("bet", move(session, transaction_id="b-1", round_id="r-1", amount="1.00"))
@@ -35,35 +35,35 @@ def test_a_win_over_the_multiple_of_the_stakes_is_held_and_released_once(wallet,
     row = WalletTransaction.objects.get(transaction_id="w-1")
     assert row.status == WalletTransactionStatus.HELD and row.ledger_transaction_id is None
 
-    wallet_win_release(wallet_transaction_id=row.pk, actor=staff, note="checked with the studio")
-    wallet_win_release(wallet_transaction_id=row.pk, actor=staff, note="clicked twice")
+    wallet_win_release(wallet_transaction_id=row.pk, actor=reviewer, note="checked with the studio")
+    wallet_win_release(wallet_transaction_id=row.pk, actor=reviewer, note="clicked twice")
     assert available(player) == 11_901
     row.refresh_from_db()
     assert row.status == WalletTransactionStatus.COMPLETED and row.ledger_transaction_id is not None
     assert StaffAction.objects.filter(action="wallet.win.release").count() == 1
 
 
-def test_a_win_over_the_absolute_cap_is_held_and_can_be_refused(wallet, player, session, staff, settings, audited):
+def test_a_win_over_the_absolute_cap_is_held_and_can_be_refused(wallet, player, session, reviewer, settings, audited):
     settings.WALLET_WIN_MAX_AMOUNT = "50.00"
     wallet.call("bet", move(session, transaction_id="b-1", round_id="r-1", amount="20.00"))
     held = wallet.call("win", move(session, transaction_id="w-1", round_id="r-1", amount="50.01"))
     assert held.json()["status"] == "held"
     row = WalletTransaction.objects.get(transaction_id="w-1")
-    wallet_win_refuse(wallet_transaction_id=row.pk, actor=staff, note="outside the paytable")
-    wallet_win_release(wallet_transaction_id=row.pk, actor=staff, note="too late: refused stays refused")
+    wallet_win_refuse(wallet_transaction_id=row.pk, actor=reviewer, note="outside the paytable")
+    wallet_win_release(wallet_transaction_id=row.pk, actor=reviewer, note="too late: refused stays refused")
     row.refresh_from_db()
     assert row.status == WalletTransactionStatus.REFUSED
     assert available(player) == 8_000
     assert StaffAction.objects.get(action="wallet.win.refuse").reason == "outside the paytable"
 
 
-def test_only_staff_with_the_review_permission_get_the_actions(rf, django_user_model, staff):
+def test_only_staff_with_the_review_permission_get_the_actions(rf, django_user_model, reviewer):
     from django.contrib import admin
 
     viewer = django_user_model.objects.create_user(username="viewer", password="x" * 16, is_staff=True)
     viewer.user_permissions.add(Permission.objects.get(codename="view_wallettransaction"))
     model_admin = admin.site._registry[WalletTransaction]
-    for user, expected in ((viewer, False), (django_user_model.objects.get(pk=staff.pk), True)):
+    for user, expected in ((viewer, False), (django_user_model.objects.get(pk=reviewer.pk), True)):
         request = rf.get("/admin/providers/wallettransaction/")
         request.user = user
         actions = model_admin.get_actions(request)
