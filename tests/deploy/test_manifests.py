@@ -119,6 +119,34 @@ def test_the_workloads_the_issue_asks_for_exist():
     assert deployments["casino-beat"]["spec"]["strategy"]["type"] == "Recreate"
 
 
+def _selected(selector: dict) -> set[str]:
+    """The Deployments whose pods a podSelector's matchLabels pick."""
+    wanted = selector["matchLabels"].items()
+    return {
+        name
+        for name, deployment in _by_name("Deployment").items()
+        if wanted <= deployment["spec"]["template"]["metadata"]["labels"].items()
+    }
+
+
+def test_only_the_gateway_reaches_the_web_and_grpc_wallet_pods_on_their_own_ports():
+    policies = {policy["spec"]["podSelector"]["matchLabels"]["app.kubernetes.io/name"]: policy
+                for policy in _of_kind("NetworkPolicy")}  # fmt: skip
+    assert {"casino-web", "casino-wallet-grpc"} <= policies.keys()
+    for target, policy in policies.items():
+        assert _selected(policy["spec"]["podSelector"]) == {target}
+        assert policy["spec"]["policyTypes"] == ["Ingress"]
+        container_ports = {
+            port["containerPort"]
+            for container in _by_name("Deployment")[target]["spec"]["template"]["spec"]["containers"]
+            for port in container.get("ports", [])
+        }
+        for rule in policy["spec"]["ingress"]:
+            assert {port["port"] for port in rule["ports"]} <= container_ports, target
+            peers = [peer for peer in rule["from"] if "namespaceSelector" not in peer]  # in this namespace
+            assert set().union(*(_selected(peer["podSelector"]) for peer in peers)) == {"casino-gateway"}, target
+
+
 # ------------------------------------------------------------------------------------------------ probes
 
 
