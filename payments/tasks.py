@@ -2,6 +2,8 @@
 purge of old webhook rejections (payout submissions and the polls themselves are outbox deliveries,
 payments.outbox_handlers)."""
 
+from collections.abc import Callable
+
 from celery import shared_task
 from django.conf import settings
 from django.core.cache import cache
@@ -15,27 +17,28 @@ EXPIRY_LOCK_KEY = "payments:expire-deposits:lock"
 EXPIRY_LOCK_SECONDS = 600  # longer than a run of asking at most 100 gateways' questions takes
 
 
+def _alone(key: str, seconds: float, run: Callable[[], dict]) -> dict:
+    """`run()`, unless another run holds `key` (then {"skipped": 1}); the key lapses after `seconds` should a worker
+    die holding it."""
+    if not cache.add(key, 1, timeout=seconds):
+        return {"skipped": 1}
+    try:
+        return run()
+    finally:
+        cache.delete(key)
+
+
 @shared_task(name="payments.poll_pending")
 def poll_pending() -> dict:
     # One poller at a time: a slow run overlapping the next beat would only write the same intents again (one open
     # per payment), but there is no point in it.
-    if not cache.add(POLL_LOCK_KEY, 1, timeout=settings.PAYMENTS_POLL_AFTER_SECONDS):
-        return {"skipped": 1}
-    try:
-        return payments_poll_pending()
-    finally:
-        cache.delete(POLL_LOCK_KEY)
+    return _alone(POLL_LOCK_KEY, settings.PAYMENTS_POLL_AFTER_SECONDS, payments_poll_pending)
 
 
 @shared_task(name="payments.expire_deposits")
 def expire_deposits() -> dict:
     # One run at a time: two would ask the gateway about the same deposits twice (the transition stays safe anyway).
-    if not cache.add(EXPIRY_LOCK_KEY, 1, timeout=EXPIRY_LOCK_SECONDS):
-        return {"skipped": 1}
-    try:
-        return deposits_expire()
-    finally:
-        cache.delete(EXPIRY_LOCK_KEY)
+    return _alone(EXPIRY_LOCK_KEY, EXPIRY_LOCK_SECONDS, deposits_expire)
 
 
 @shared_task(name="payments.purge_webhook_rejections")
