@@ -188,20 +188,20 @@ def catalogue_pull() -> dict[str, int]:
     with _as_pull(), transaction.atomic(using=DEFAULT_DB_ALIAS):
         with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PULL_LOCK])
-        wanted = {}
+        wanted = {}  # model: (its catalogue rows as JSON text, the same parsed)
         for model in ordered:
             source = _snapshot(CATALOGUE_DB_ALIAS, model)
             if source != _snapshot(DEFAULT_DB_ALIAS, model):
-                wanted[model] = source
+                wanted[model] = (source, json.loads(source))
         # Children before parents when deleting, parents before children when writing.
         for model in reversed(ordered):
             if model in wanted:
-                rows = json.loads(wanted[model])
-                _delete_missing(model, {str(row[model._meta.pk.column]) for row in rows})
+                _delete_missing(model, {str(row[model._meta.pk.column]) for row in wanted[model][1]})
         for model in ordered:
             if model in wanted:
-                _upsert(model, wanted[model])
-                changed[model] = len(json.loads(wanted[model]))
+                source, rows = wanted[model]
+                _upsert(model, source)
+                changed[model] = len(rows)
         if changed:
             transaction.on_commit(lambda: _announce(list(changed)), using=DEFAULT_DB_ALIAS)
     return {model._meta.label: rows for model, rows in changed.items()}
