@@ -477,7 +477,7 @@ def test_spin_hot_path_statements_and_commits(sandbox, game, player_api):
     # lock, hold locked, transaction, entries, totals, hold captured, release; the resolve intent closed; the round
     # settled;
     # commit 3: the answer kept under the Idempotency-Key
-    assert (cost.count, cost.commits) == (26, 3), cost
+    assert (cost.count, cost.commits) == (26, 3), str(cost)  # every statement, one a line, when it fails
 
     with database_cost() as cost:
         replayed = api.spin(game=game, session_id=session["session_id"], bet="1.00", key="hot-1")
